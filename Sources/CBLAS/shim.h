@@ -1,0 +1,2 @@
+// Bridges <cblas.h> into Swift as the module CBLAS.
+#include <cblas.h>

@@ -1,0 +1,2 @@
+// Bridges <fftw3.h> into Swift as the module CFFTW.
+#include <fftw3.h>

@@ -1,0 +1,2 @@
+// Bridges <sndfile.h> into Swift as the module CSndFile.
+#include <sndfile.h>

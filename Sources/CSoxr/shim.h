@@ -1,0 +1,2 @@
+// Bridges <soxr.h> into Swift as the module CSoxr.
+#include <soxr.h>

@@ -1,0 +1,306 @@
+/*
+ * leafx.h: the C interface of libleafx, token-to-time attributions for Whisper.
+ *
+ * leafx tells, for every token a Whisper model writes, which 20 ms frames of the
+ * recording made it write that token. This header is the contract: every exported
+ * symbol of libleafx.so.0 is declared here, and nothing else is exported.
+ *
+ * Build:   cc app.c $(pkg-config --cflags --libs leafx)
+ *
+ * Usage (audio front end):
+ *
+ *     #include <leafx.h>
+ *     #include <stdio.h>
+ *
+ *     int main(int argc, char **argv) {
+ *         leafx_audio *audio = NULL;
+ *         leafx_mel *mel = NULL;
+ *         const float *pcm, *features;
+ *         size_t n_samples, n_mels, n_frames;
+ *
+ *         if (leafx_audio_load(argv[1], NULL, &audio) != LEAFX_OK) {
+ *             fprintf(stderr, "leafx: %s\n", leafx_last_error());
+ *             return 1;
+ *         }
+ *         leafx_audio_samples(audio, &pcm, &n_samples);   // 16 kHz mono
+ *         if (leafx_log_mel(pcm, n_samples, NULL, &mel) == LEAFX_OK) {
+ *             leafx_mel_data(mel, &features, &n_mels, &n_frames);
+ *             printf("%zu samples -> %zu x %zu log-mel\n", n_samples, n_mels, n_frames);
+ *         }
+ *         leafx_mel_free(mel);
+ *         leafx_audio_free(audio);
+ *         return 0;
+ *     }
+ *
+ * Errors. Every fallible call returns a leafx_status; LEAFX_OK (0) is success. On
+ * failure, out-parameters are set to NULL or 0 and leafx_last_error() gives a message
+ * naming the file, argument or offset at fault. No call aborts the process on bad input.
+ *
+ * Ownership. Inputs are borrowed for the duration of the call. Pointers returned by
+ * accessors belong to the handle and live until the handle is freed. Anything the caller
+ * owns comes from a function named _load, _from_ or _to_ (or leafx_log_mel) and has a
+ * matching _free that accepts NULL.
+ *
+ * Handles. Handles are opaque and registered by the library: passing NULL, a freed
+ * handle or a pointer that is not a leafx handle of the right kind to any call yields
+ * LEAFX_ERR_MISUSE, never a crash. Freeing a handle twice is reported the same way.
+ *
+ * Threads. All functions may be called from any thread. A handle may be read by many
+ * threads at once (the accessors do not mutate it); freeing it while another thread uses
+ * it is the caller's race. leafx_last_error() is per thread.
+ *
+ * Parameter structs. Each params struct begins with `size_t struct_size`. Fill one with
+ * leafx_<thing>_params_init(&p, sizeof p) (or the LEAFX_<THING>_PARAMS_INIT(&p) macro):
+ * the library writes defaults into at most struct_size bytes and later reads at most
+ * struct_size bytes back, so fields appended in later versions do not break callers
+ * compiled against this one. Passing NULL params means "all defaults".
+ *
+ * Versioning. Symbols are only ever added within an ABI version; status codes are only
+ * ever appended. Check at run time that the library matches the header:
+ *
+ *     assert(leafx_abi_version() == LEAFX_ABI_VERSION);
+ */
+#ifndef LEAFX_H
+#define LEAFX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Versions                                                                   */
+/* ------------------------------------------------------------------------- */
+
+#define LEAFX_VERSION_MAJOR 0
+#define LEAFX_VERSION_MINOR 1
+#define LEAFX_VERSION_PATCH 0
+/** MAJOR*10000 + MINOR*100 + PATCH. */
+#define LEAFX_VERSION_NUMBER \
+    (LEAFX_VERSION_MAJOR * 10000 + LEAFX_VERSION_MINOR * 100 + LEAFX_VERSION_PATCH)
+#define LEAFX_VERSION_STRING "0.1.0"
+/** The ABI version; equals the number in the SONAME (libleafx.so.0). */
+#define LEAFX_ABI_VERSION 0
+
+/**
+ * The library's version as "MAJOR.MINOR.PATCH".
+ * Returns: static text, never NULL. Since 0.1.
+ */
+const char *leafx_version(void);
+
+/**
+ * The library's version as MAJOR*10000 + MINOR*100 + PATCH (compare LEAFX_VERSION_NUMBER).
+ * Since 0.1.
+ */
+int leafx_version_number(void);
+
+/**
+ * The library's ABI version (compare LEAFX_ABI_VERSION; a mismatch means the program was
+ * built against an incompatible header). Since 0.1.
+ */
+int leafx_abi_version(void);
+
+/* ------------------------------------------------------------------------- */
+/* Status codes and errors                                                    */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * Result of every fallible call. The set is closed but may grow: values are only ever
+ * appended, and callers must treat any value other than LEAFX_OK as failure.
+ */
+typedef enum leafx_status {
+    LEAFX_OK = 0,                    /**< success */
+    LEAFX_ERR_INVALID_ARGUMENT = 1,  /**< an argument is out of range, NULL or malformed */
+    LEAFX_ERR_MISUSE = 2,            /**< NULL, freed or foreign handle; call out of order */
+    LEAFX_ERR_IO = 3,                /**< a file could not be opened or read */
+    LEAFX_ERR_FORMAT = 4,            /**< a file was read but its contents are not valid */
+    LEAFX_ERR_UNSUPPORTED = 5,       /**< valid input that this build cannot handle */
+    LEAFX_ERR_NO_MEMORY = 6,         /**< an allocation failed or a size would overflow */
+    LEAFX_ERR_INTERNAL = 7,          /**< a bug in leafx: please report the message */
+    LEAFX_CANCELLED = 8              /**< the caller's abort callback asked to stop */
+} leafx_status;
+
+/**
+ * A short static description of a status ("invalid argument", ...).
+ * Returns: static text, never NULL; "unknown status" for values this version does not
+ * know. Since 0.1.
+ */
+const char *leafx_status_string(leafx_status status);
+
+/**
+ * The detail message of the most recent failure on the calling thread, naming the file,
+ * argument or byte offset at fault, e.g.
+ * "leafx_audio_load: /tmp/x.wav: not an audio file libsndfile can read (...)".
+ * Returns: text owned by the library, valid until the next leafx_ call on this thread;
+ * "" if no call on this thread has failed. Successful calls do not clear it.
+ * Thread-safety: per thread. Since 0.1.
+ */
+const char *leafx_last_error(void);
+
+/* ------------------------------------------------------------------------- */
+/* Audio                                                                      */
+/* ------------------------------------------------------------------------- */
+
+/** Decoded audio: mono float samples at a fixed rate (16 kHz by default). Opaque. */
+typedef struct leafx_audio leafx_audio;
+
+/** How audio is decoded and resampled. Fill with leafx_audio_params_init. */
+typedef struct leafx_audio_params {
+    /** sizeof(leafx_audio_params) as the caller compiled it; set by _init. */
+    size_t struct_size;
+    /** Output sample rate in Hz. Default 16000 (what Whisper expects); range 1000..384000. */
+    int32_t sample_rate_hz;
+    /**
+     * Channel to keep, 0-based, or -1 to downmix all channels by averaging (default -1,
+     * as ffmpeg's `-ac 1`, which faster-whisper uses).
+     */
+    int32_t channel;
+} leafx_audio_params;
+
+/**
+ * Fill `params` with defaults.
+ * params: the struct to fill; struct_size: sizeof *params as compiled by the caller,
+ * at least sizeof(leafx_audio_params) of leafx 0.1.
+ * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
+ * Since 0.1.
+ */
+leafx_status leafx_audio_params_init(leafx_audio_params *params, size_t struct_size);
+#define LEAFX_AUDIO_PARAMS_INIT(p) leafx_audio_params_init((p), sizeof *(p))
+
+/**
+ * Check a filled params struct without doing any work.
+ * Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field at fault. Since 0.1.
+ */
+leafx_status leafx_audio_params_validate(const leafx_audio_params *params);
+
+/**
+ * Constructor: decode an audio file into mono float samples at params->sample_rate_hz.
+ * Reads every format libsndfile reads (WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF, ...);
+ * integer formats are scaled to [-1, 1); channels are downmixed by averaging (or one is
+ * picked, see params); the rate is converted with soxr at high quality.
+ * path: file name (UTF-8). params: NULL for defaults. out: receives the new handle.
+ * Errors: LEAFX_ERR_IO (missing or unreadable file), LEAFX_ERR_FORMAT (not audio,
+ * empty, or NaN/Inf samples; the message gives the sample index),
+ * LEAFX_ERR_INVALID_ARGUMENT (NULL path or out, bad params).
+ * Ownership: free *out with leafx_audio_free. Since 0.1.
+ */
+leafx_status leafx_audio_load(const char *path, const leafx_audio_params *params,
+                              leafx_audio **out);
+
+/**
+ * Constructor: build audio from interleaved float PCM already in memory, converting it to
+ * mono at params->sample_rate_hz exactly as leafx_audio_load does.
+ * samples: n_frames * n_channels interleaved values (borrowed; copied). n_frames: frames
+ * (samples per channel), may be 0. n_channels: 1..64. sample_rate_hz: the input rate,
+ * 1000..384000. params: NULL for defaults.
+ * Errors: LEAFX_ERR_INVALID_ARGUMENT (NULL samples with n_frames > 0, bad counts or
+ * rates, NaN/Inf samples naming the index).
+ * Ownership: free *out with leafx_audio_free. Since 0.1.
+ */
+leafx_status leafx_audio_from_pcm(const float *samples, size_t n_frames, int32_t n_channels,
+                                  int32_t sample_rate_hz, const leafx_audio_params *params,
+                                  leafx_audio **out);
+
+/**
+ * Accessor: the decoded samples.
+ * samples: receives a pointer to n_samples floats owned by `audio` (valid until
+ * leafx_audio_free). n_samples: receives the count.
+ * Errors: LEAFX_ERR_MISUSE (bad handle), LEAFX_ERR_INVALID_ARGUMENT (NULL out-pointers).
+ * Since 0.1.
+ */
+leafx_status leafx_audio_samples(const leafx_audio *audio, const float **samples,
+                                 size_t *n_samples);
+
+/**
+ * Accessor: the sample rate of the decoded samples, in Hz (params->sample_rate_hz).
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT. Since 0.1.
+ */
+leafx_status leafx_audio_sample_rate_hz(const leafx_audio *audio, int32_t *sample_rate_hz);
+
+/**
+ * Accessor: the source's sample rate in Hz and channel count, before conversion.
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT. Since 0.1.
+ */
+leafx_status leafx_audio_source_format(const leafx_audio *audio, int32_t *sample_rate_hz,
+                                       int32_t *n_channels);
+
+/**
+ * Destructor. Accepts NULL (no-op, LEAFX_OK). A freed or foreign pointer gives
+ * LEAFX_ERR_MISUSE and is not touched. Since 0.1.
+ */
+leafx_status leafx_audio_free(leafx_audio *audio);
+
+/* ------------------------------------------------------------------------- */
+/* Log-mel features (Whisper's front end)                                     */
+/* ------------------------------------------------------------------------- */
+
+/** A log-mel spectrogram, [n_mels][n_frames] row-major floats. Opaque. */
+typedef struct leafx_mel leafx_mel;
+
+/** How the log-mel spectrogram is computed. Fill with leafx_mel_params_init. */
+typedef struct leafx_mel_params {
+    /** sizeof(leafx_mel_params) as the caller compiled it; set by _init. */
+    size_t struct_size;
+    /** Mel bins: 80 (default; Whisper up to large-v2) or 128 (large-v3, turbo). */
+    int32_t n_mels;
+    /**
+     * Zero samples appended to the PCM before the STFT. Default 160 (one hop), as
+     * faster-whisper's FeatureExtractor; openai-whisper appends 480000 (30 s). The output
+     * has (n_samples + padding_samples) / 160 frames (integer division).
+     * Range 0..480000.
+     */
+    int32_t padding_samples;
+} leafx_mel_params;
+
+/**
+ * Fill `params` with defaults (n_mels 80, padding_samples 160).
+ * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
+ * Since 0.1.
+ */
+leafx_status leafx_mel_params_init(leafx_mel_params *params, size_t struct_size);
+#define LEAFX_MEL_PARAMS_INIT(p) leafx_mel_params_init((p), sizeof *(p))
+
+/**
+ * Check a filled params struct. Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the
+ * field. Since 0.1.
+ */
+leafx_status leafx_mel_params_validate(const leafx_mel_params *params);
+
+/**
+ * Constructor: Whisper's log-mel spectrogram of 16 kHz mono PCM.
+ * STFT with n_fft 400 (25 ms), hop 160 (10 ms), periodic Hann window, centred with
+ * reflect padding; power spectrum; Slaney mel filterbank (0..8 kHz); log10 of max(x,1e-10);
+ * floored at (global max - 8); (x + 4) / 4; last STFT frame dropped. 100 frames per
+ * second: a 30 s Whisper window is 3000 frames (pad shorter windows with zeros, as
+ * faster-whisper does).
+ * pcm: n_samples floats at 16 kHz (borrowed). n_samples: may be 0. params: NULL for
+ * defaults.
+ * Errors: LEAFX_ERR_INVALID_ARGUMENT (NULL pcm with n_samples > 0, NaN/Inf sample naming
+ * its index, bad params, more than 2^31 samples).
+ * Ownership: free *out with leafx_mel_free. Since 0.1.
+ */
+leafx_status leafx_log_mel(const float *pcm, size_t n_samples, const leafx_mel_params *params,
+                           leafx_mel **out);
+
+/**
+ * Accessor: the features.
+ * data: receives n_mels * n_frames floats, row-major [n_mels][n_frames] (frame f of mel
+ * bin m at data[m * n_frames + f]), owned by `mel`. n_mels, n_frames: receive the shape.
+ * Frame f is centred at f * 10 ms.
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT (NULL out-pointers). Since 0.1.
+ */
+leafx_status leafx_mel_data(const leafx_mel *mel, const float **data, size_t *n_mels,
+                            size_t *n_frames);
+
+/**
+ * Destructor. Accepts NULL. A freed or foreign pointer gives LEAFX_ERR_MISUSE. Since 0.1.
+ */
+leafx_status leafx_mel_free(leafx_mel *mel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LEAFX_H */
