@@ -1,0 +1,41 @@
+/* Calls every function declared in leafx.h once, so that the header, compiled with
+   -Wall -Wextra -Werror -pedantic, is checked against real call sites and every exported
+   symbol resolves at link time. Tests/python/test_install.py checks that every prototype of
+   the header appears here. Bad arguments are used on purpose: each call must return a status,
+   never crash. */
+#include <leafx.h>
+
+#include <stdio.h>
+
+int main(void) {
+    int failures = 0;
+    const float *data = NULL;
+    size_t n = 0, n_mels = 0, n_frames = 0;
+    int32_t rate = 0, channels = 0;
+    float pcm[320] = {0};
+
+    printf("leafx %s (%d), ABI %d\n", leafx_version(), leafx_version_number(), leafx_abi_version());
+    printf("%s / %s\n", leafx_status_string(LEAFX_ERR_IO), leafx_last_error());
+
+    leafx_audio_params ap;
+    failures += leafx_audio_params_init(&ap, sizeof ap) != LEAFX_OK;
+    failures += leafx_audio_params_validate(&ap) != LEAFX_OK;
+    leafx_audio *audio = NULL;
+    failures += leafx_audio_load("/nonexistent.wav", &ap, &audio) != LEAFX_ERR_IO;
+    failures += leafx_audio_from_pcm(pcm, 320, 1, 16000, &ap, &audio) != LEAFX_OK;
+    failures += leafx_audio_samples(audio, &data, &n) != LEAFX_OK || n != 320;
+    failures += leafx_audio_sample_rate_hz(audio, &rate) != LEAFX_OK || rate != 16000;
+    failures += leafx_audio_source_format(audio, &rate, &channels) != LEAFX_OK || channels != 1;
+
+    leafx_mel_params mp;
+    failures += leafx_mel_params_init(&mp, sizeof mp) != LEAFX_OK;
+    failures += leafx_mel_params_validate(&mp) != LEAFX_OK;
+    leafx_mel *mel = NULL;
+    failures += leafx_log_mel(data, n, &mp, &mel) != LEAFX_OK;
+    failures += leafx_mel_data(mel, &data, &n_mels, &n_frames) != LEAFX_OK || n_frames != 3;
+    failures += leafx_mel_free(mel) != LEAFX_OK;
+    failures += leafx_audio_free(audio) != LEAFX_OK;
+
+    printf("%d failure(s)\n", failures);
+    return failures != 0;
+}
