@@ -35,13 +35,16 @@ let package = Package(
     .systemLibrary(
       name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
       providers: [.apt(["libsoxr-dev"])]),
+    .systemLibrary(
+      name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]),
     // include/leafx.h as a module, so the shims are checked against it.
     .systemLibrary(name: "CLeafXABI", path: "Sources/CLeafXABI"),
 
     // The Swift core: knows nothing of C callers.
     .target(
       name: "LeafXCore",
-      dependencies: ["CBLAS", "CFFTW", "CSndFile", "CSoxr"],
+      dependencies: ["CBLAS", "CFFTW", "CSndFile", "CSoxr", "CZlib"],
       path: "Sources/LeafXCore"),
 
     // The C ABI: `@c @implementation` shims only.

@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 
-packages=(pkg-config gcc g++ make binutils libopenblas-dev libfftw3-dev libsndfile1-dev libsoxr-dev)
+packages=(pkg-config gcc g++ make binutils libopenblas-dev libfftw3-dev libsndfile1-dev libsoxr-dev zlib1g-dev)
 # Test-only tools: valgrind for the C drivers' leak checks.
 if [ "${1:-}" = "--test" ]; then packages+=(valgrind); fi
 # Debian's python3 splits venv and ensurepip into python3-venv.

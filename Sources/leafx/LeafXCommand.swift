@@ -18,7 +18,7 @@ struct LeafXCommand: ParsableCommand {
         leafx features data/jfk.wav -o jfk.npy
       """,
     version: LeafXVersion.string,
-    subcommands: [FeaturesCommand.self])
+    subcommands: [TranscribeCommand.self, FeaturesCommand.self])
 
   /// Prints core errors as "leafx: message" with a non-zero status, not as a usage error.
   static func main() {

@@ -60,9 +60,9 @@ public enum LogMel {
 
   /// Computes the features of `pcm` (16 kHz mono).
   /// - Throws: `invalidArgument` for bad options, too long input or a non-finite sample.
-  public static func compute(_ pcm: UnsafeBufferPointer<Float>, options: MelOptions = MelOptions())
-    throws -> MelSpectrogram
-  {
+  public static func compute(
+    _ pcm: UnsafeBufferPointer<Float>, options: MelOptions = MelOptions(), filters given: MelFilterBank? = nil
+  ) throws -> MelSpectrogram {
     try options.validate()
     guard pcm.count <= maxSamples else {
       throw LeafXError.invalidArgument(
@@ -73,7 +73,11 @@ public enum LogMel {
     }
     let paddedCount = pcm.count + options.paddingSamples
     let nFrames = paddedCount / hopLength
-    let filters = MelFilterBank(nMels: options.nMels, sampleRate: sampleRate, nFFT: nFFT)
+    let filters = given ?? MelFilterBank(nMels: options.nMels, sampleRate: sampleRate, nFFT: nFFT)
+    guard filters.nMels == options.nMels, filters.nBins == nFFT / 2 + 1 else {
+      throw LeafXError.invalidArgument(
+        argument: "filters", reason: "a [\(filters.nMels), \(filters.nBins)] bank for \(options.nMels) mels")
+    }
     var values = [Float](repeating: 0, count: options.nMels * nFrames)
     guard nFrames > 0 else {
       return MelSpectrogram(nMels: options.nMels, nFrames: 0, values: values)

@@ -14,6 +14,13 @@ public struct MelFilterBank: Sendable {
   /// `[nMels, nBins]` row-major weights.
   public let weights: [Float]
 
+  /// A bank given explicitly (the filters stored in a ggml file), `[nMels, 201]`.
+  public init(nMels: Int, weights: [Float]) {
+    self.nMels = nMels
+    self.nBins = weights.count / max(nMels, 1)
+    self.weights = weights
+  }
+
   public init(nMels: Int, sampleRate: Int = 16000, nFFT: Int = 400) {
     self.nMels = nMels
     self.nBins = nFFT / 2 + 1

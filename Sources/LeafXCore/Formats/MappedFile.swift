@@ -62,6 +62,34 @@ final class MappedFile: @unchecked Sendable {
   /// A cursor over the whole file, starting at byte 0.
   func cursor() -> ByteCursor { ByteCursor(file: self, offset: 0) }
 
+  /// What is at a path, as `stat(2)` sees it (following symbolic links).
+  enum Kind: Equatable {
+    /// Nothing there, or not reachable.
+    case missing
+    /// A regular file.
+    case file
+    /// A directory.
+    case directory
+    /// A device, socket, FIFO ...
+    case other
+  }
+
+  /// What is at `path`.
+  static func kind(of path: String) -> Kind {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return .missing }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: return .file
+    case S_IFDIR: return .directory
+    default: return .other
+    }
+  }
+
+  /// `directory` joined with `name` by one slash.
+  static func join(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
+  }
+
   /// The current `errno` as text.
   static func errnoText() -> String {
     guard let text = strerror(errno) else { return "errno \(errno)" }

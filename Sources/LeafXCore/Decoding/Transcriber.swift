@@ -1,0 +1,222 @@
+/// One transcribed segment: a stretch of the recording between two timestamps (or a whole
+/// window without timestamps).
+public struct TranscriptSegment: Sendable, Equatable {
+  /// Seconds from the start of the recording.
+  public var start: Double
+  public var end: Double
+  public var text: String
+  /// Tokens of the segment, timestamp tokens included, specials excluded.
+  public var tokens: [Int]
+  /// Probability of each token in `tokens` under the decoder's filtered distribution.
+  public var tokenProbabilities: [Float]
+  /// First mel frame (10 ms) of the window the segment was decoded in.
+  public var seek: Int
+  public var avgLogProb: Float
+  public var noSpeechProb: Float
+  public var temperature: Float
+  public var compressionRatio: Float
+}
+
+/// A whole transcription.
+public struct Transcript: Sendable {
+  public var language: String
+  public var languageProbability: Float
+  public var segments: [TranscriptSegment]
+  /// Duration of the audio in seconds.
+  public var duration: Double
+
+  public var text: String { segments.map(\.text).joined() }
+}
+
+/// Long-form transcription as faster-whisper's `generate_segments` (openai-whisper's
+/// `transcribe`): 30 s windows over the log-mel of the whole recording, each decoded with
+/// temperature fallback; with timestamps the next window starts at the last complete
+/// timestamp, otherwise at the window's end; silent windows (no-speech probability above the
+/// threshold and low log-probability) are skipped; the previous windows' text conditions the
+/// next one through `<|startofprev|>`.
+public struct Transcriber {
+  public let model: WhisperModel
+  public let options: DecodingOptions
+  /// Called after each window with the fraction of the audio done; return false to cancel.
+  public var progress: ((Double) -> Bool)?
+
+  public init(model: WhisperModel, options: DecodingOptions, progress: ((Double) -> Bool)? = nil) {
+    self.model = model
+    self.options = options
+    self.progress = progress
+  }
+
+  /// Mel frames per window and per second, and the encoder's frame stride (2 mel frames).
+  static let windowFrames = 3000
+  static let framesPerSecond = 100
+  static let inputStride = 2
+
+  public func transcribe(_ pcm: [Float]) throws -> Transcript {
+    try options.validate()
+    let tokenizer = model.tokenizer
+    let mel = try model.features(pcm)
+    let contentFrames = mel.nFrames - 1
+    let decoder = WindowDecoder(model: model, options: options)
+
+    var language = options.language ?? "en"
+    var languageProbability: Float = 1
+    if tokenizer.isMultilingual {
+      if let given = options.language {
+        guard tokenizer.languageToken(code: given) != nil else {
+          throw LeafXError.invalidArgument(argument: "language", reason: "unknown language code \"\(given)\"")
+        }
+      } else {
+        // faster-whisper detects on the features of the first 30 s alone.
+        let head = Array(pcm.prefix(LogMel.samplesPerWindow))
+        let headMel = try model.features(head)
+        let encoded = model.encoder.encode(model.window(of: headMel, start: 0, end: headMel.nFrames))
+        (language, languageProbability) = LanguageDetector(model: model).detect(encoded: encoded)
+      }
+    } else if let given = options.language, given != "en" {
+      throw LeafXError.invalidArgument(argument: "language", reason: "\"\(given)\" given to an English-only model")
+    }
+    let sotSequence = try tokenizer.sotSequence(
+      language: tokenizer.isMultilingual ? language : nil, task: options.task)
+
+    var allTokens: [Int] = []
+    if let initial = options.initialPrompt {
+      allTokens += tokenizer.encode(" " + initial.stripped)
+    }
+    var promptResetSince = 0
+    var segments: [TranscriptSegment] = []
+    var seek = 0
+    while seek < contentFrames {
+      let timeOffset = Double(seek) / Double(Self.framesPerSecond)
+      let segmentSize = min(Self.windowFrames, contentFrames - seek)
+      let segmentDuration = Double(segmentSize) / Double(Self.framesPerSecond)
+      let encoded = model.encoder.encode(model.window(of: mel, start: seek, end: seek + segmentSize))
+      let audio = model.decoder.audioContext(encoded)
+
+      let previous = Array(allTokens[promptResetSince...])
+      var prompt: [Int] = []
+      if !previous.isEmpty {
+        prompt.append(tokenizer.startOfPrev)
+        prompt += previous.suffix(options.maxLength / 2 - 1)
+      }
+      prompt += sotSequence
+      if options.withoutTimestamps { prompt.append(tokenizer.noTimestamps) }
+
+      let result = decodeWithFallback(decoder, audio: audio, prompt: prompt)
+
+      if let threshold = options.noSpeechThreshold, result.noSpeechProb > threshold,
+        !(options.logProbThreshold.map { result.avgLogProb > $0 } ?? false)
+      {
+        seek += segmentSize
+        if let progress, !progress(min(1, Double(seek) / Double(max(contentFrames, 1)))) { throw LeafXError.cancelled }
+        continue
+      }
+
+      let (pieces, nextSeek) = split(
+        result, timeOffset: timeOffset, segmentSize: segmentSize, segmentDuration: segmentDuration, seek: seek)
+      for piece in pieces {
+        let text = tokenizer.decode(piece.tokens)
+        if piece.start == piece.end || text.stripped.isEmpty { continue }
+        allTokens += piece.tokens
+        segments.append(
+          TranscriptSegment(
+            start: piece.start, end: piece.end, text: text, tokens: piece.tokens,
+            tokenProbabilities: piece.probabilities, seek: seek, avgLogProb: result.avgLogProb,
+            noSpeechProb: result.noSpeechProb, temperature: result.temperature,
+            compressionRatio: result.compressionRatio))
+      }
+      if !options.conditionOnPreviousText || result.temperature > options.promptResetOnTemperature {
+        promptResetSince = allTokens.count
+      }
+      seek = nextSeek
+      if let progress, !progress(min(1, Double(seek) / Double(max(contentFrames, 1)))) { throw LeafXError.cancelled }
+    }
+    return Transcript(
+      language: language, languageProbability: languageProbability, segments: segments,
+      duration: Double(pcm.count) / Double(LogMel.sampleRate))
+  }
+
+  /// Decodes at each temperature in turn until the result is neither too repetitive nor too
+  /// improbable (or the window is judged silent); otherwise keeps the best attempt.
+  func decodeWithFallback(_ decoder: WindowDecoder, audio: WhisperDecoder.AudioContext, prompt: [Int]) -> WindowResult {
+    var attempts: [WindowResult] = []
+    var belowCompressionThreshold: [WindowResult] = []
+    for temperature in options.temperatures {
+      let result = decoder.decode(audio: audio, prompt: prompt, temperature: temperature)
+      attempts.append(result)
+      var needsFallback = false
+      if let threshold = options.compressionRatioThreshold {
+        if result.compressionRatio > threshold {
+          needsFallback = true
+        } else {
+          belowCompressionThreshold.append(result)
+        }
+      }
+      if let threshold = options.logProbThreshold, result.avgLogProb < threshold { needsFallback = true }
+      if let silence = options.noSpeechThreshold, result.noSpeechProb > silence,
+        let threshold = options.logProbThreshold, result.avgLogProb < threshold
+      {
+        needsFallback = false
+      }
+      if !needsFallback { return result }
+    }
+    var best = (belowCompressionThreshold.isEmpty ? attempts : belowCompressionThreshold)
+      .max { $0.avgLogProb < $1.avgLogProb }!
+    best.temperature = options.temperatures.last!
+    return best
+  }
+
+  struct Piece {
+    var start: Double
+    var end: Double
+    var tokens: [Int]
+    var probabilities: [Float]
+  }
+
+  /// Splits a window's tokens into segments at consecutive timestamp pairs and returns where
+  /// the next window starts (faster-whisper's `_split_segments_by_timestamps`).
+  func split(_ result: WindowResult, timeOffset: Double, segmentSize: Int, segmentDuration: Double, seek: Int)
+    -> ([Piece], Int)
+  {
+    let tokens = result.tokens
+    let probabilities = result.tokenLogProbs.map { expf($0) }
+    let begin = model.tokenizer.timestampBegin
+    let precision = 0.02
+    func isTimestamp(_ t: Int) -> Bool { t >= begin }
+    let singleTimestampEnding = tokens.count >= 2 && !isTimestamp(tokens[tokens.count - 2]) && isTimestamp(tokens.last!)
+    let consecutive = tokens.indices.filter { $0 > 0 && isTimestamp(tokens[$0]) && isTimestamp(tokens[$0 - 1]) }
+    var pieces: [Piece] = []
+    var nextSeek = seek
+    if !consecutive.isEmpty {
+      var slices = consecutive
+      if singleTimestampEnding { slices.append(tokens.count) }
+      var last = 0
+      for current in slices {
+        let sliced = Array(tokens[last..<current])
+        pieces.append(
+          Piece(
+            start: timeOffset + Double(sliced.first! - begin) * precision,
+            end: timeOffset + Double(sliced.last! - begin) * precision,
+            tokens: sliced, probabilities: Array(probabilities[last..<current])))
+        last = current
+      }
+      if singleTimestampEnding {
+        nextSeek += segmentSize
+      } else {
+        nextSeek += (tokens[last - 1] - begin) * Self.inputStride
+      }
+    } else {
+      var duration = segmentDuration
+      if let lastTimestamp = tokens.last(where: isTimestamp), lastTimestamp != begin {
+        duration = Double(lastTimestamp - begin) * precision
+      }
+      pieces.append(
+        Piece(start: timeOffset, end: timeOffset + duration, tokens: tokens, probabilities: probabilities))
+      nextSeek += segmentSize
+    }
+    return (pieces, nextSeek)
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

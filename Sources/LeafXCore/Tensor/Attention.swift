@@ -1,0 +1,41 @@
+import CBLAS
+
+/// Scaled dot-product attention over `heads` heads, with Whisper's scaling (openai-whisper
+/// scales q and k by d_head^-¼ each, i.e. the scores by d_head^-½):
+///
+/// ```
+/// P_h = softmax(Q_h K_hᵀ / √d_head)      (query i sees keys j ≤ causalOffset + i if causal)
+/// O_h = P_h V_h,   O = [O_1 … O_H]
+/// ```
+/// `q` is `[tq, d]`, `k` and `v` are `[tk, d]` (heads are column blocks of width d / heads),
+/// the result is `[tq, d]`. `observe`, when given, receives each head's probabilities
+/// `[tq, tk]` (row-major) before they are used: the attention trace hooks in here.
+public enum Attention {
+  public static func forward(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    tq: Int, tk: Int, width: Int, heads: Int, causalOffset: Int?,
+    into output: UnsafeMutablePointer<Float>,
+    observe: ((_ head: Int, _ probabilities: UnsafeBufferPointer<Float>) -> Void)? = nil
+  ) {
+    let dHead = width / heads
+    let scale = 1 / Float(dHead).squareRoot()
+    let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(tq * tk, 1))
+    defer { scores.deallocate() }
+    for h in 0..<heads {
+      // scores[tq, tk] = scale · Q_h · K_hᵀ
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(dHead),
+        scale, q + h * dHead, Int32(width), k + h * dHead, Int32(width), 0, scores, Int32(tk))
+      if let causalOffset {
+        Softmax.forward(scores, rows: tq, width: tk, valid: { causalOffset + $0 + 1 })
+      } else {
+        Softmax.forward(scores, rows: tq, width: tk)
+      }
+      observe?(h, UnsafeBufferPointer(start: scores, count: tq * tk))
+      // O_h[tq, dHead] = P · V_h, written into the head's column block of the output.
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(dHead), Int32(tk),
+        1, scores, Int32(tk), v + h * dHead, Int32(width), 0, output + h * dHead, Int32(width))
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import CBLAS
+
+/// 1-D convolution with kernel 3 and padding 1 (Whisper's conv stem), by im2col and one sgemm:
+///
+/// ```
+/// out[c, t] = b[c] + Σ_{i, k} W[c, i, k] · x[i, stride·t + k − 1]     (x = 0 outside)
+/// ```
+/// Input `[inChannels, length]`, output `[outChannels, outLength]` with
+/// `outLength = (length + 2 − 3) / stride + 1`.
+public struct Conv1D: Sendable {
+  public let inChannels: Int
+  public let outChannels: Int
+  public let stride: Int
+  /// `[out, in, 3]` row-major, which is already the `[out, in·3]` matrix im2col needs.
+  public let weight: [Float]
+  public let bias: [Float]
+
+  public init(weight: Tensor, bias: Tensor, stride: Int) {
+    precondition(weight.shape.count == 3 && weight.shape[2] == 3, "Conv1D weight must be [out, in, 3]")
+    outChannels = weight.shape[0]
+    inChannels = weight.shape[1]
+    self.stride = stride
+    self.weight = weight.values
+    self.bias = bias.values
+  }
+
+  public func outputLength(_ length: Int) -> Int { (length - 1) / stride + 1 }
+
+  /// Convolves `input [inChannels, length]`; returns `[outChannels, outLength]`.
+  public func forward(_ input: [Float], length: Int) -> [Float] {
+    let outLength = outputLength(length)
+    let k = inChannels * 3
+    // columns[(i·3 + k), t] = x[i, stride·t + k − 1]
+    var columns = [Float](repeating: 0, count: k * outLength)
+    input.withUnsafeBufferPointer { x in
+      columns.withUnsafeMutableBufferPointer { col in
+        for i in 0..<inChannels {
+          for tap in 0..<3 {
+            let row = col.baseAddress! + (i * 3 + tap) * outLength
+            let source = x.baseAddress! + i * length
+            for t in 0..<outLength {
+              let s = stride * t + tap - 1
+              row[t] = (s >= 0 && s < length) ? source[s] : 0
+            }
+          }
+        }
+      }
+    }
+    var output = [Float](repeating: 0, count: outChannels * outLength)
+    output.withUnsafeMutableBufferPointer { y in
+      for c in 0..<outChannels {
+        let b = bias[c]
+        for t in 0..<outLength { y[c * outLength + t] = b }
+      }
+      weight.withUnsafeBufferPointer { w in
+        columns.withUnsafeBufferPointer { col in
+          cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(outLength), Int32(k),
+            1, w.baseAddress, Int32(k), col.baseAddress, Int32(outLength), 1, y.baseAddress, Int32(outLength))
+        }
+      }
+    }
+    return output
+  }
+}

@@ -1,0 +1,47 @@
+/// Layer normalisation over the last axis: `y = (x − mean) / sqrt(var + ε) · γ + β`,
+/// ε = 1e-5 as PyTorch's `nn.LayerNorm` default that Whisper uses.
+public struct LayerNorm: Sendable {
+  public let width: Int
+  public let gamma: [Float]
+  public let beta: [Float]
+  public let epsilon: Float
+
+  public init(weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) {
+    width = weight.count
+    gamma = weight.values
+    beta = bias.values
+    self.epsilon = epsilon
+  }
+
+  /// Normalises `rows` rows of `width` values from `input` into `output` (may alias).
+  public func forward(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+    let n = width
+    gamma.withUnsafeBufferPointer { g in
+      beta.withUnsafeBufferPointer { b in
+        for r in 0..<rows {
+          let x = input + r * n
+          let y = output + r * n
+          // Two passes in Float with a Double accumulator for the mean and variance.
+          var sum = 0.0
+          for i in 0..<n { sum += Double(x[i]) }
+          let mean = Float(sum / Double(n))
+          var squares = 0.0
+          for i in 0..<n {
+            let d = Double(x[i] - mean)
+            squares += d * d
+          }
+          let inverse = 1 / (Float(squares / Double(n)) + epsilon).squareRoot()
+          for i in 0..<n { y[i] = (x[i] - mean) * inverse * g[i] + b[i] }
+        }
+      }
+    }
+  }
+
+  public func forward(_ input: [Float], rows: Int) -> [Float] {
+    var output = input
+    input.withUnsafeBufferPointer { x in
+      output.withUnsafeMutableBufferPointer { y in forward(x.baseAddress!, rows: rows, into: y.baseAddress!) }
+    }
+    return output
+  }
+}

@@ -1,0 +1,64 @@
+import CBLAS
+
+/// A dense layer `y = x Wᵀ + b`, PyTorch layout: `weight` is `[out, in]` row-major.
+///
+/// Forward runs one `cblas_sgemm` over all rows at once; the naive loop beside it is the
+/// reference the kernel tests compare against.
+public struct Linear: Sendable {
+  public let inFeatures: Int
+  public let outFeatures: Int
+  /// `[outFeatures, inFeatures]` row-major.
+  public let weight: [Float]
+  /// `[outFeatures]`, or nil (Whisper's key projections have no bias).
+  public let bias: [Float]?
+
+  public init(weight: Tensor, bias: Tensor?) {
+    precondition(weight.shape.count == 2, "Linear weight must be 2-D, got \(weight.shape)")
+    outFeatures = weight.shape[0]
+    inFeatures = weight.shape[1]
+    self.weight = weight.values
+    self.bias = bias?.values
+  }
+
+  /// `output[rows, out] = input[rows, in] · Wᵀ + b`; `output` is overwritten.
+  public func forward(
+    _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>
+  ) {
+    guard rows > 0 else { return }
+    if let bias {
+      bias.withUnsafeBufferPointer { b in
+        for r in 0..<rows {
+          (output + r * outFeatures).update(from: b.baseAddress!, count: outFeatures)
+        }
+      }
+    }
+    weight.withUnsafeBufferPointer { w in
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
+        1, input, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
+        bias == nil ? 0 : 1, output, Int32(outFeatures))
+    }
+  }
+
+  /// Convenience over arrays: returns `[rows, out]`.
+  public func forward(_ input: [Float], rows: Int) -> [Float] {
+    var output = [Float](repeating: 0, count: rows * outFeatures)
+    input.withUnsafeBufferPointer { x in
+      output.withUnsafeMutableBufferPointer { y in forward(x.baseAddress!, rows: rows, into: y.baseAddress!) }
+    }
+    return output
+  }
+
+  /// Reference implementation by loops, in Double (tests only).
+  func forwardNaive(_ input: [Float], rows: Int) -> [Float] {
+    var output = [Float](repeating: 0, count: rows * outFeatures)
+    for r in 0..<rows {
+      for o in 0..<outFeatures {
+        var sum = Double(bias?[o] ?? 0)
+        for i in 0..<inFeatures { sum += Double(input[r * inFeatures + i]) * Double(weight[o * inFeatures + i]) }
+        output[r * outFeatures + o] = Float(sum)
+      }
+    }
+    return output
+  }
+}

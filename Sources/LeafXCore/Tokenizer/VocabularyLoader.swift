@@ -1,0 +1,247 @@
+import FoundationEssentials
+
+/// Reads a Whisper vocabulary in each format leafx supports into a merge engine and a
+/// special-token layout.
+///
+/// ```
+/// tokenizer.json   model.vocab {GPT-2 spelling: id}, model.merges ("a b" or ["a", "b"]),
+///                  added_tokens [{id, content}] for the specials      → HF merge ranks
+/// vocabulary.txt   line i = token i in GPT-2 spelling, specials as <|…|> → ranks = ids
+/// ggml tokens      raw bytes of ids 0..<n; specials synthesised from n_vocab → ranks = ids
+/// ```
+///
+/// Ranks = ids is tiktoken's convention (a merge's rank is the id of the token it makes);
+/// the tests check that it gives the same ids as the `tokenizer.json` merges on real text.
+/// Every field of a file is validated; malformed input is a `LeafXError`, never a trap.
+enum VocabularyLoader {
+  /// Loads `source`.
+  /// - Parameters:
+  ///   - source: where the vocabulary is.
+  ///   - nVocab: the model's output size; required for ggml tokens.
+  /// - Returns: the merge engine over the regular tokens and the special layout.
+  /// - Throws: `io`, `format` or `invalidArgument` naming the file and the fault.
+  static func load(
+    _ source: VocabularySource, nVocab: Int?
+  ) throws -> (ByteLevelBPE, SpecialTokenLayout) {
+    switch source {
+    case .huggingFaceJSON(let path): return try loadHuggingFace(path: path, nVocab: nVocab)
+    case .ctranslate2Vocabulary(let path): return try loadLines(path: path, nVocab: nVocab)
+    case .ggmlTokens(let tokens): return try loadGGML(tokens: tokens, nVocab: nVocab)
+    }
+  }
+
+  /// Label used in messages about ggml vocabularies, which carry no path of their own.
+  static let ggmlLabel = "ggml vocabulary"
+
+  /// The largest token id accepted from a file, so that a corrupt id cannot allocate a huge
+  /// table (released vocabularies stop below 52,000).
+  static let maxTokenID = 1 << 22
+
+  // MARK: - Hugging Face tokenizer.json
+
+  /// The parts of `tokenizer.json` the tokenizer needs.
+  private struct HuggingFaceFile: Decodable {
+    /// One entry of `added_tokens`.
+    struct AddedToken: Decodable {
+      /// The token id.
+      var id: Int
+      /// The token text, e.g. `<|endoftext|>`.
+      var content: String
+    }
+
+    /// One entry of `model.merges`: `"Ġ t"` (older files) or `["Ġ", "t"]` (newer files).
+    enum MergeEntry: Decodable {
+      /// Space-separated pair.
+      case joined(String)
+      /// Two-element array.
+      case pair([String])
+
+      /// Decodes either spelling.
+      init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+          self = .joined(text)
+        } else {
+          self = .pair(try container.decode([String].self))
+        }
+      }
+
+      /// The two halves, or nil when the entry is not exactly two tokens.
+      var halves: (String, String)? {
+        switch self {
+        case .joined(let text):
+          let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+          return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+        case .pair(let parts):
+          return parts.count == 2 ? (parts[0], parts[1]) : nil
+        }
+      }
+    }
+
+    /// The `model` object.
+    struct Model: Decodable {
+      /// `"BPE"` for Whisper.
+      var type: String?
+      /// Token spelling to id.
+      var vocab: [String: Int]
+      /// Merge rules in priority order.
+      var merges: [MergeEntry]?
+    }
+
+    /// `added_tokens`.
+    var addedTokens: [AddedToken]?
+    /// `model`.
+    var model: Model
+
+    /// JSON names.
+    enum CodingKeys: String, CodingKey {
+      case addedTokens = "added_tokens"
+      case model
+    }
+  }
+
+  /// Loads a Hugging Face `tokenizer.json`.
+  private static func loadHuggingFace(
+    path: String, nVocab: Int?
+  ) throws -> (ByteLevelBPE, SpecialTokenLayout) {
+    let data = try readFile(path)
+    let file: HuggingFaceFile
+    do {
+      file = try JSONDecoder().decode(HuggingFaceFile.self, from: data)
+    } catch {
+      throw LeafXError.format(path: path, offset: nil, reason: "not a tokenizer.json: \(error)")
+    }
+    if let type = file.model.type, type != "BPE" {
+      throw LeafXError.unsupported("\(path): tokenizer model type \(type) (Whisper uses BPE)")
+    }
+
+    var idByName: [String: Int] = [:]
+    for (text, id) in file.model.vocab where looksSpecial(text) { idByName[text] = id }
+    for token in file.addedTokens ?? [] { idByName[token.content] = token.id }
+    for (name, id) in idByName where !(0...maxTokenID).contains(id) {
+      throw LeafXError.format(path: path, offset: nil, reason: "token \(name) has id \(id)")
+    }
+    let layout = try SpecialTokenLayout.named(idByName, nVocab: nVocab, path: path)
+
+    var tokens = [[UInt8]](repeating: [], count: layout.eot)
+    var filled = [Bool](repeating: false, count: layout.eot)
+    for (text, id) in file.model.vocab {
+      guard id >= 0 else {
+        throw LeafXError.format(path: path, offset: nil, reason: "token \(text) has id \(id)")
+      }
+      guard id < layout.eot else { continue }
+      if filled[id] {
+        throw LeafXError.format(path: path, offset: nil, reason: "token id \(id) appears twice")
+      }
+      filled[id] = true
+      tokens[id] = regularBytes(text)
+    }
+
+    var merges: [(left: Int, right: Int, merged: Int)] = []
+    merges.reserveCapacity(file.model.merges?.count ?? 0)
+    for (index, entry) in (file.model.merges ?? []).enumerated() {
+      guard let (left, right) = entry.halves else {
+        throw LeafXError.format(path: path, offset: nil, reason: "merge #\(index) is not two tokens")
+      }
+      guard let leftID = file.model.vocab[left], let rightID = file.model.vocab[right],
+        let mergedID = file.model.vocab[left + right]
+      else {
+        throw LeafXError.format(
+          path: path, offset: nil,
+          reason: "merge #\(index) '\(left) \(right)' names a token not in model.vocab")
+      }
+      merges.append((leftID, rightID, mergedID))
+    }
+    let bpe = try ByteLevelBPE(tokens: tokens, merges: merges, path: path)
+    return (bpe, layout)
+  }
+
+  // MARK: - CTranslate2 vocabulary.txt
+
+  /// Loads a CTranslate2 `vocabulary.txt` (one token per `\n`-terminated line).
+  private static func loadLines(
+    path: String, nVocab: Int?
+  ) throws -> (ByteLevelBPE, SpecialTokenLayout) {
+    let data = try readFile(path)
+    var lines: [String] = []
+    var lineStart = 0
+    let bytes = [UInt8](data)
+    for (index, byte) in bytes.enumerated() where byte == 0x0A {
+      lines.append(String(decoding: bytes[lineStart..<index], as: UTF8.self))
+      lineStart = index + 1
+    }
+    if lineStart < bytes.count {
+      lines.append(String(decoding: bytes[lineStart...], as: UTF8.self))
+    }
+    guard lines.count <= maxTokenID else {
+      throw LeafXError.format(path: path, offset: nil, reason: "\(lines.count) lines is too many")
+    }
+
+    var idByName: [String: Int] = [:]
+    for (id, text) in lines.enumerated() where looksSpecial(text) && idByName[text] == nil {
+      idByName[text] = id
+    }
+    let layout = try SpecialTokenLayout.named(idByName, nVocab: nVocab, path: path)
+    guard layout.eot <= lines.count else {
+      throw LeafXError.format(path: path, offset: nil, reason: "<|endoftext|> is past the end")
+    }
+    let tokens = lines[..<layout.eot].map(regularBytes)
+    let bpe = try ByteLevelBPE(tokensRankedByID: tokens, path: path)
+    return (bpe, layout)
+  }
+
+  // MARK: - ggml
+
+  /// Builds the tokenizer from whisper.cpp's raw token bytes; the specials follow from
+  /// `nVocab`. Entries at or past `eot` are ignored (they are special slots); missing regular
+  /// ids are empty tokens, as whisper.cpp tolerates them.
+  private static func loadGGML(
+    tokens: [[UInt8]], nVocab: Int?
+  ) throws -> (ByteLevelBPE, SpecialTokenLayout) {
+    guard let nVocab else {
+      throw LeafXError.invalidArgument(
+        argument: "nVocab", reason: "required to synthesise the special tokens of a ggml vocabulary")
+    }
+    let layout = try SpecialTokenLayout.synthesized(nVocab: nVocab)
+    var regular = Array(tokens.prefix(layout.eot))
+    if regular.count < layout.eot {
+      regular += [[UInt8]](repeating: [], count: layout.eot - regular.count)
+    }
+    let bpe = try ByteLevelBPE(tokensRankedByID: regular, path: ggmlLabel)
+    return (bpe, layout)
+  }
+
+  // MARK: - Helpers
+
+  /// True for spellings of the form `<|…|>` (special tokens; no regular token looks so).
+  private static func looksSpecial(_ text: String) -> Bool {
+    text.utf8.count >= 4 && text.hasPrefix("<|") && text.hasSuffix("|>")
+  }
+
+  /// The raw bytes of a regular token written in GPT-2's unicode spelling; a spelling with
+  /// characters outside that alphabet stands for its own UTF-8 bytes (as the `tokenizers`
+  /// ByteLevel decoder treats it).
+  private static func regularBytes(_ text: String) -> [UInt8] {
+    ByteLevelAlphabet.decode(text) ?? Array(text.utf8)
+  }
+
+  /// Largest vocabulary file accepted, in bytes (tokenizer.json is ~2.5 MB).
+  static let maxFileSize = 64 << 20
+
+  /// The contents of `path`.
+  /// - Throws: `io` naming the file when it cannot be read, `format` when it is over
+  ///   `maxFileSize`.
+  private static func readFile(_ path: String) throws -> Data {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw LeafXError.io(path: path, reason: "cannot read the vocabulary (\(error))")
+    }
+    guard data.count <= maxFileSize else {
+      throw LeafXError.format(
+        path: path, offset: nil, reason: "\(data.count) bytes is too large for a vocabulary")
+    }
+    return data
+  }
+}

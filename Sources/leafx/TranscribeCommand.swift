@@ -1,0 +1,89 @@
+import ArgumentParser
+import LeafXCore
+
+/// `leafx transcribe`: Whisper transcription with faster-whisper's defaults.
+struct TranscribeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "transcribe",
+    abstract: "Transcribe audio files with Whisper.",
+    discussion: """
+      Decodes each AUDIO file (any format libsndfile reads) with faster-whisper's defaults:
+      beam search of 5, temperature fallback (0, 0.2, …, 1.0), no-speech detection, 30 s
+      windows conditioned on the previous text.
+
+      Examples:
+        leafx transcribe data/jfk.wav
+        leafx transcribe talk.flac -m base --language de --task translate --format srt -o talk.srt
+        leafx transcribe a.wav b.wav --beam 1 --format json
+      """)
+
+  @Argument(help: "Audio files to transcribe.")
+  var audio: [String]
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(help: "Beam size (1 = greedy search).")
+  var beam: Int = 5
+
+  @Option(help: "Spoken language code (en, de, …); detected when omitted (multilingual models).")
+  var language: String?
+
+  @Option(help: "transcribe, or translate into English.")
+  var task: String = "transcribe"
+
+  @Flag(help: "Print segment times in text output.")
+  var timestamps = false
+
+  @Flag(help: "Decode text only (<|notimestamps|>); segments are whole 30 s windows.")
+  var withoutTimestamps = false
+
+  @Option(help: "Output format: text, json, srt or vtt.")
+  var format: TranscriptFormat = .text
+
+  @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
+  var output: String = "-"
+
+  func run() throws {
+    var options = DecodingOptions()
+    options.beamSize = beam
+    options.language = language
+    guard let parsedTask = WhisperTask(rawValue: task) else {
+      throw LeafXError.invalidArgument(argument: "--task", reason: "\"\(task)\"; use transcribe or translate")
+    }
+    options.task = parsedTask
+    options.withoutTimestamps = withoutTimestamps
+    try options.validate()
+    let whisper = try model.load()
+    var text = ""
+    for path in audio {
+      let decoded = try AudioDecoder.load(path: path)
+      let transcript = try Transcriber(model: whisper, options: options).transcribe(decoded.samples)
+      text += TranscriptFormatter.format(
+        transcript, as: format, audioPath: path, tokenizer: whisper.tokenizer, timestamps: timestamps)
+    }
+    try OutputFile.write(Array(text.utf8), to: output)
+  }
+}
+
+/// `-m/--model` and `--threads`, shared by the commands that run a model.
+struct ModelOptions: ParsableArguments {
+  @Option(name: [.customShort("m"), .long], help: "Model directory or ggml file, or a cached name (tiny.en, base).")
+  var model: String?
+
+  @Option(help: "Threads for the matrix products (default: all cores).")
+  var threads: Int?
+
+  func load() throws -> WhisperModel {
+    if let threads {
+      guard (1...256).contains(threads) else {
+        throw LeafXError.invalidArgument(argument: "--threads", reason: "\(threads) is outside 1...256")
+      }
+      ComputeThreads.set(threads)
+    }
+    return try WhisperModel.load(path: try ModelCache.resolve(model))
+  }
+}
+
+enum TranscriptFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json, srt, vtt
+}
