@@ -73,6 +73,7 @@ let package = Package(
     .testTarget(
       name: "LeafXCoreTests",
       dependencies: ["LeafXCore"],
-      path: "Tests/LeafXCoreTests"),
+      path: "Tests/LeafXCoreTests",
+      exclude: ["Fixtures"]),
   ]
 )

@@ -31,6 +31,9 @@ struct TranscribeCommand: ParsableCommand {
   @Option(help: "transcribe, or translate into English.")
   var task: String = "transcribe"
 
+  @Option(help: "Temperatures tried in order on fallback, comma-separated (\"0\" disables fallback).")
+  var temperature: String = "0,0.2,0.4,0.6,0.8,1.0"
+
   @Flag(help: "Print segment times in text output.")
   var timestamps = false
 
@@ -52,6 +55,12 @@ struct TranscribeCommand: ParsableCommand {
     }
     options.task = parsedTask
     options.withoutTimestamps = withoutTimestamps
+    options.temperatures = try temperature.split(separator: ",").map { item in
+      guard let value = Float(String(item).stripped) else {
+        throw LeafXError.invalidArgument(argument: "--temperature", reason: "\"\(item)\" is not a number")
+      }
+      return value
+    }
     try options.validate()
     let whisper = try model.load()
     var text = ""

@@ -49,9 +49,6 @@ struct ByteLevelBPE: Sendable {
   /// The number of tokens (ids `0..<count`).
   var count: Int { offsets.count - 1 }
 
-  /// The number of merge rules (pairs with a rank).
-  var mergeCount: Int { merges.count }
-
   /// Builds an encoder from explicit merge rules (Hugging Face `tokenizer.json`).
   /// - Parameters:
   ///   - tokens: raw bytes of tokens `0..<tokens.count`; an empty entry is a hole.
@@ -355,7 +352,8 @@ enum ByteLevelAlphabet {
     var table = [Unicode.Scalar](repeating: " ", count: 256)
     var extra: UInt32 = 0
     for byte in 0..<256 {
-      let printable = (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte)
+      let printable =
+        (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte)
         || (0xAE...0xFF).contains(byte)
       let value = printable ? UInt32(byte) : 0x100 + extra
       if !printable { extra += 1 }

@@ -77,8 +77,8 @@ struct SpecialTokenLayout: Sendable, Equatable {
     guard (0...WhisperLanguages.all.count).contains(languageCount) else {
       throw LeafXError.invalidArgument(
         argument: "n_vocab",
-        reason: "\(nVocab) implies \(languageCount) languages; Whisper models have 51765 + L (+ 1 if multilingual) tokens with 0 ≤ L ≤ \(WhisperLanguages.all.count)"
-      )
+        reason: "\(nVocab) implies \(languageCount) languages; Whisper models have 51765 + L"
+          + " (+ 1 if multilingual) tokens with 0 ≤ L ≤ \(WhisperLanguages.all.count)")
     }
     let eot = multilingual ? 50257 : 50256
     let codes = Array(WhisperLanguages.codes.prefix(languageCount))
@@ -115,7 +115,9 @@ struct SpecialTokenLayout: Sendable, Equatable {
     guard eot >= 0, eot < noTimestamps, noTimestamps - eot <= maxSpecialCount else {
       throw LeafXError.format(
         path: path, offset: nil,
-        reason: "<|endoftext|> = \(eot) and <|notimestamps|> = \(noTimestamps) do not bound a special-token block of 1...\(maxSpecialCount) ids")
+        reason:
+          "<|endoftext|> = \(eot) and <|notimestamps|> = \(noTimestamps) do not bound a special-token block of 1...\(maxSpecialCount) ids"
+      )
     }
     var layout = SpecialTokenLayout(
       eot: eot, sot: try id("<|startoftranscript|>"), translate: try id("<|translate|>"),

@@ -6,25 +6,30 @@ import FoundationEssentials
 /// ```
 /// tokenizer.json   model.vocab {GPT-2 spelling: id}, model.merges ("a b" or ["a", "b"]),
 ///                  added_tokens [{id, content}] for the specials      → HF merge ranks
+///                                                                        (or ranks = ids)
 /// vocabulary.txt   line i = token i in GPT-2 spelling, specials as <|…|> → ranks = ids
 /// ggml tokens      raw bytes of ids 0..<n; specials synthesised from n_vocab → ranks = ids
 /// ```
 ///
-/// Ranks = ids is tiktoken's convention (a merge's rank is the id of the token it makes);
-/// the tests check that it gives the same ids as the `tokenizer.json` merges on real text.
+/// Ranks = ids is tiktoken's convention (a merge's rank is the id of the token it makes). The
+/// tests check it against openai-whisper's tiktoken ids and against the `tokenizer.json` merge
+/// lists: identical for English-only vocabularies, while the multilingual lists lack their
+/// first merge (see `WhisperTokenizer.MergeRanks`).
 /// Every field of a file is validated; malformed input is a `LeafXError`, never a trap.
 enum VocabularyLoader {
   /// Loads `source`.
   /// - Parameters:
   ///   - source: where the vocabulary is.
   ///   - nVocab: the model's output size; required for ggml tokens.
+  ///   - mergeRanks: for `tokenizer.json`, its merge list or the token ids.
   /// - Returns: the merge engine over the regular tokens and the special layout.
   /// - Throws: `io`, `format` or `invalidArgument` naming the file and the fault.
   static func load(
-    _ source: VocabularySource, nVocab: Int?
+    _ source: VocabularySource, nVocab: Int?, mergeRanks: WhisperTokenizer.MergeRanks
   ) throws -> (ByteLevelBPE, SpecialTokenLayout) {
     switch source {
-    case .huggingFaceJSON(let path): return try loadHuggingFace(path: path, nVocab: nVocab)
+    case .huggingFaceJSON(let path):
+      return try loadHuggingFace(path: path, nVocab: nVocab, mergeRanks: mergeRanks)
     case .ctranslate2Vocabulary(let path): return try loadLines(path: path, nVocab: nVocab)
     case .ggmlTokens(let tokens): return try loadGGML(tokens: tokens, nVocab: nVocab)
     }
@@ -102,7 +107,7 @@ enum VocabularyLoader {
 
   /// Loads a Hugging Face `tokenizer.json`.
   private static func loadHuggingFace(
-    path: String, nVocab: Int?
+    path: String, nVocab: Int?, mergeRanks: WhisperTokenizer.MergeRanks
   ) throws -> (ByteLevelBPE, SpecialTokenLayout) {
     let data = try readFile(path)
     let file: HuggingFaceFile
@@ -118,6 +123,7 @@ enum VocabularyLoader {
     var idByName: [String: Int] = [:]
     for (text, id) in file.model.vocab where looksSpecial(text) { idByName[text] = id }
     for token in file.addedTokens ?? [] { idByName[token.content] = token.id }
+    addLegacyLanguageNames(&idByName)
     for (name, id) in idByName where !(0...maxTokenID).contains(id) {
       throw LeafXError.format(path: path, offset: nil, reason: "token \(name) has id \(id)")
     }
@@ -137,6 +143,9 @@ enum VocabularyLoader {
       tokens[id] = regularBytes(text)
     }
 
+    if mergeRanks == .tokenIDs {
+      return (try ByteLevelBPE(tokensRankedByID: tokens, path: path), layout)
+    }
     var merges: [(left: Int, right: Int, merged: Int)] = []
     merges.reserveCapacity(file.model.merges?.count ?? 0)
     for (index, entry) in (file.model.merges ?? []).enumerated() {
@@ -181,6 +190,7 @@ enum VocabularyLoader {
     for (id, text) in lines.enumerated() where looksSpecial(text) && idByName[text] == nil {
       idByName[text] = id
     }
+    addLegacyLanguageNames(&idByName)
     let layout = try SpecialTokenLayout.named(idByName, nVocab: nVocab, path: path)
     guard layout.eot <= lines.count else {
       throw LeafXError.format(path: path, offset: nil, reason: "<|endoftext|> is past the end")
@@ -212,6 +222,21 @@ enum VocabularyLoader {
   }
 
   // MARK: - Helpers
+
+  /// Old spellings of language tokens, to the current code: the English-only vocabularies
+  /// converted for Hugging Face (and CTranslate2 from them) write Hebrew as `<|iw|>` where
+  /// openai-whisper's `LANGUAGES` says `he`.
+  static let legacyLanguageCodes = ["iw": "he"]
+
+  /// Renames each legacy-spelled language token to its current name (`<|iw|>` becomes
+  /// `<|he|>`), unless the current name is present itself.
+  private static func addLegacyLanguageNames(_ idByName: inout [String: Int]) {
+    for (legacy, code) in legacyLanguageCodes {
+      if idByName["<|\(code)|>"] == nil, let id = idByName.removeValue(forKey: "<|\(legacy)|>") {
+        idByName["<|\(code)|>"] = id
+      }
+    }
+  }
 
   /// True for spellings of the form `<|…|>` (special tokens; no regular token looks so).
   private static func looksSpecial(_ text: String) -> Bool {

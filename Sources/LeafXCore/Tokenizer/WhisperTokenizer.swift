@@ -3,7 +3,9 @@
 ///
 /// Behaves as openai-whisper's `Tokenizer` (`whisper/tokenizer.py`, tiktoken) and
 /// faster-whisper's `Tokenizer` (`faster_whisper/tokenizer.py`, Hugging Face `tokenizers`):
-/// the same ids for the same text, the same special ids, SOT sequences and suppression list.
+/// the same special ids, SOT sequences, suppression list and decodings, and the same ids for
+/// the same text — openai-whisper's, or with a `tokenizer.json` and `MergeRanks.file`,
+/// faster-whisper's (they differ for multilingual models; see `MergeRanks`).
 ///
 /// ```
 /// ids 0 ..< eot                       regular tokens (byte strings)
@@ -32,6 +34,21 @@ public struct WhisperTokenizer: Sendable {
   /// sorted ascending.
   public let nonSpeechTokens: [Int]
 
+  /// Where BPE merge priorities come from.
+  ///
+  /// Every Whisper vocabulary is tiktoken's, whose merge rank *is* the id of the merged token,
+  /// so the ids alone define openai-whisper's encoding. A `tokenizer.json` also carries a
+  /// merge list, which Hugging Face `tokenizers` (and so faster-whisper) follows. The two agree
+  /// for English-only vocabularies; the multilingual `tokenizer.json` files lack the first
+  /// merge (`Ġ t`, token 256 `Ġt`), so with `.file` a word such as `" the"` encodes as
+  /// `[220, 3322]` (`Ġ`, `the`) where openai-whisper writes `[264]`.
+  public enum MergeRanks: Sendable, Equatable {
+    /// A `tokenizer.json`'s merge list, as faster-whisper; token ids for sources without one.
+    case file
+    /// Token ids (tiktoken's ranks), as openai-whisper, for every source.
+    case tokenIDs
+  }
+
   /// Loads the tokenizer of a checkpoint.
   /// - Parameters:
   ///   - source: the vocabulary as the weight format stores it.
@@ -39,10 +56,15 @@ public struct WhisperTokenizer: Sendable {
   ///     `.ggmlTokens`, whose specials are synthesised from it as whisper.cpp does; optional
   ///     for files, where it fixes the number of timestamp tokens (default: all ids in the file,
   ///     and at least 1501 timestamps).
+  ///   - mergeRanks: merge priorities for `.huggingFaceJSON`; default `.tokenIDs`, the
+  ///     encoding the models were trained with (tiktoken's), so that a forced transcript or an
+  ///     initial prompt gives the model the token sequences it knows, whatever the format;
+  ///     `.file` reproduces faster-whisper's (different, for multilingual files) ids.
+  ///     `vocabulary.txt` and ggml vocabularies always rank by id.
   /// - Throws: `io` when a file cannot be read, `format` when it is malformed (the message
   ///   names the file and the fault), `invalidArgument` for a missing or impossible `nVocab`.
-  public init(_ source: VocabularySource, nVocab: Int? = nil) throws {
-    let (bpe, layout) = try VocabularyLoader.load(source, nVocab: nVocab)
+  public init(_ source: VocabularySource, nVocab: Int? = nil, mergeRanks: MergeRanks = .tokenIDs) throws {
+    let (bpe, layout) = try VocabularyLoader.load(source, nVocab: nVocab, mergeRanks: mergeRanks)
     self.init(bpe: bpe, layout: layout)
   }
 
