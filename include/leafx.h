@@ -299,6 +299,241 @@ leafx_status leafx_mel_data(const leafx_mel *mel, const float **data, size_t *n_
  */
 leafx_status leafx_mel_free(leafx_mel *mel);
 
+
+/* ------------------------------------------------------------------------- */
+/* Models                                                                     */
+/* ------------------------------------------------------------------------- */
+
+/** A loaded Whisper model. Immutable after load: one model may be used by many threads at
+    once (each call allocates its own working memory). Opaque. */
+typedef struct leafx_model leafx_model;
+
+/** Weight file formats (leafx_model_params.format). */
+typedef enum leafx_model_format {
+    LEAFX_FORMAT_AUTO = 0,        /**< detect from the path (default) */
+    LEAFX_FORMAT_CTRANSLATE2 = 1, /**< directory with model.bin, config.json, tokenizer.json or vocabulary.txt */
+    LEAFX_FORMAT_GGML = 2,        /**< whisper.cpp ggml .bin (f32, f16, q8_0, q5_0, q5_1, q4_0, q4_1) */
+    LEAFX_FORMAT_SAFETENSORS = 3  /**< Hugging Face directory with model.safetensors, config.json, tokenizer.json */
+} leafx_model_format;
+
+/** How a model is loaded. Fill with leafx_model_params_init. */
+typedef struct leafx_model_params {
+    /** sizeof(leafx_model_params) as the caller compiled it; set by _init. */
+    size_t struct_size;
+    /**
+     * Threads of the matrix products (OpenBLAS), 1..256, or 0 (default) to leave OpenBLAS's
+     * setting (all cores, or OPENBLAS_NUM_THREADS). OpenBLAS's thread count is
+     * process-wide: the last model loaded with a non-zero value sets it.
+     */
+    int32_t n_threads;
+    /** A leafx_model_format; default LEAFX_FORMAT_AUTO. */
+    int32_t format;
+} leafx_model_params;
+
+/**
+ * Fill `params` with defaults (n_threads 0, format LEAFX_FORMAT_AUTO).
+ * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
+ * Since 0.1.
+ */
+leafx_status leafx_model_params_init(leafx_model_params *params, size_t struct_size);
+#define LEAFX_MODEL_PARAMS_INIT(p) leafx_model_params_init((p), sizeof *(p))
+
+/** Check a filled params struct. Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT. Since 0.1. */
+leafx_status leafx_model_params_validate(const leafx_model_params *params);
+
+/**
+ * Constructor: load a Whisper model.
+ * path: a CTranslate2 or Hugging Face model directory, a ggml file, or a model name
+ * ("tiny.en", "base") looked up in $LEAFX_MODELS (default ~/.cache/leafx/models). The
+ * files are memory-mapped, every header field, shape, dtype and offset is validated before
+ * data is read, and weights are widened to float32.
+ * params: NULL for defaults. out: receives the model.
+ * Errors: LEAFX_ERR_IO (missing or unreadable files), LEAFX_ERR_FORMAT (malformed files:
+ * the message names the file, tensor and byte offset), LEAFX_ERR_UNSUPPORTED (e.g. an
+ * unknown quantisation type), LEAFX_ERR_INVALID_ARGUMENT.
+ * Ownership: free *out with leafx_model_free. Since 0.1.
+ */
+leafx_status leafx_model_load(const char *path, const leafx_model_params *params, leafx_model **out);
+
+/** Destructor. Accepts NULL. A freed or foreign pointer gives LEAFX_ERR_MISUSE. Since 0.1. */
+leafx_status leafx_model_free(leafx_model *model);
+
+/** A model's hyper-parameters. Set struct_size, then call leafx_model_info. */
+typedef struct leafx_model_description {
+    size_t struct_size;          /**< sizeof(leafx_model_description) as the caller compiled it */
+    const char *name;            /**< base name of the path ("tiny.en"); owned by the model */
+    const char *format;          /**< "ctranslate2", "ggml" or "safetensors"; static */
+    int32_t n_mels;              /**< 80, or 128 for large-v3 and turbo */
+    int32_t n_vocab;             /**< 51864 (English-only), 51865, 51866 (large-v3) */
+    int32_t n_audio_ctx;         /**< encoder positions (1500 = 30 s) */
+    int32_t n_audio_state;       /**< encoder width */
+    int32_t n_audio_head;
+    int32_t n_audio_layer;
+    int32_t n_text_ctx;          /**< decoder positions (448) */
+    int32_t n_text_state;        /**< decoder width */
+    int32_t n_text_head;
+    int32_t n_text_layer;
+    int32_t is_multilingual;     /**< 1 for multilingual vocabularies, else 0 */
+} leafx_model_description;
+
+/**
+ * Accessor: fill `info` (at most info->struct_size bytes) with the model's hyper-parameters.
+ * Errors: LEAFX_ERR_MISUSE (bad handle), LEAFX_ERR_INVALID_ARGUMENT (NULL info or
+ * struct_size too small). Since 0.1.
+ */
+leafx_status leafx_model_info(const leafx_model *model, leafx_model_description *info);
+
+/* ------------------------------------------------------------------------- */
+/* Transcription                                                              */
+/* ------------------------------------------------------------------------- */
+
+/** A transcription (and, later, its explanation). Used by one thread at a time. Opaque. */
+typedef struct leafx_result leafx_result;
+
+/** Whisper's task (leafx_transcribe_params.task). */
+typedef enum leafx_task {
+    LEAFX_TASK_TRANSCRIBE = 0,  /**< write the speech in its own language */
+    LEAFX_TASK_TRANSLATE = 1    /**< write it in English */
+} leafx_task;
+
+/**
+ * Progress callback: `fraction` of the work done in [0, 1] (monotone), `stage` a static
+ * name ("transcribe"). Runs on the calling thread.
+ */
+typedef void (*leafx_progress_callback)(float fraction, const char *stage, void *user_data);
+
+/** Abort callback: return non-zero to stop; the call then returns LEAFX_CANCELLED. */
+typedef int (*leafx_abort_callback)(void *user_data);
+
+/**
+ * How audio is transcribed. Fill with leafx_transcribe_params_init; the defaults are
+ * faster-whisper's `transcribe()` defaults
+ * (https://github.com/SYSTRAN/faster-whisper/blob/v1.2.1/faster_whisper/transcribe.py).
+ */
+typedef struct leafx_transcribe_params {
+    size_t struct_size;                 /**< set by _init */
+    /** Language code ("en", "de", ...) or NULL (default) to detect it on the first 30 s. */
+    const char *language;
+    int32_t task;                       /**< a leafx_task; default LEAFX_TASK_TRANSCRIBE */
+    int32_t beam_size;                  /**< 1..64; default 5 (1 = greedy) */
+    float patience;                     /**< beam patience, (0, 16]; default 1 */
+    int32_t best_of;                    /**< samples per temperature > 0, 1..64; default 5 */
+    float length_penalty;               /**< beam score = sum log p / length^penalty; default 1 */
+    /** Fallback temperatures tried in order (borrowed); NULL: 0, 0.2, 0.4, 0.6, 0.8, 1.0. */
+    const float *temperatures;
+    size_t n_temperatures;              /**< 1..32 when temperatures is not NULL */
+    float compression_ratio_threshold;  /**< default 2.4; NAN disables the check */
+    float log_prob_threshold;           /**< default -1.0; NAN disables the check */
+    float no_speech_threshold;          /**< default 0.6; NAN disables silence skipping */
+    int32_t condition_on_previous_text; /**< 0 or 1; default 1 */
+    int32_t without_timestamps;         /**< 0 or 1; default 0 (timestamps delimit segments) */
+    float max_initial_timestamp_s;      /**< latest first timestamp, seconds; default 1.0 */
+    int32_t suppress_blank;             /**< 0 or 1; default 1 */
+    /** Text that primes the first window (openai-whisper's initial_prompt) or NULL. */
+    const char *initial_prompt;
+    uint64_t seed;                      /**< sampler seed for temperatures > 0; default 0 */
+    leafx_progress_callback progress;   /**< NULL (default) or a callback */
+    void *progress_user_data;
+    leafx_abort_callback abort;         /**< NULL (default) or a callback */
+    void *abort_user_data;
+} leafx_transcribe_params;
+
+/**
+ * Fill `params` with faster-whisper's defaults.
+ * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
+ * Since 0.1.
+ */
+leafx_status leafx_transcribe_params_init(leafx_transcribe_params *params, size_t struct_size);
+#define LEAFX_TRANSCRIBE_PARAMS_INIT(p) leafx_transcribe_params_init((p), sizeof *(p))
+
+/** Check a filled params struct. Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the
+    field. Since 0.1. */
+leafx_status leafx_transcribe_params_validate(const leafx_transcribe_params *params);
+
+/**
+ * Constructor: transcribe 16 kHz mono PCM with Whisper's long-form algorithm (30 s windows,
+ * temperature fallback, no-speech skipping, conditioning on previous text).
+ * model: a loaded model. pcm: n_samples floats at 16 kHz (borrowed), e.g. from
+ * leafx_audio_samples. params: NULL for defaults. out: receives the result.
+ * Errors: LEAFX_ERR_MISUSE (bad model handle), LEAFX_ERR_INVALID_ARGUMENT (NULL pcm with
+ * n_samples > 0, NaN/Inf samples, bad params, unknown language), LEAFX_CANCELLED.
+ * Ownership: free *out with leafx_result_free.
+ * Thread-safety: many threads may transcribe with one model at once. Since 0.1.
+ */
+leafx_status leafx_transcribe(const leafx_model *model, const float *pcm, size_t n_samples,
+                              const leafx_transcribe_params *params, leafx_result **out);
+
+/**
+ * Accessor: the whole text (UTF-8, owned by the result).
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT. Since 0.1.
+ */
+leafx_status leafx_result_text(const leafx_result *result, const char **text);
+
+/**
+ * Accessor: the language code ("en"; owned by the result) and its detection probability
+ * (1 when the language was given or the model is English-only).
+ * probability may be NULL. Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT. Since 0.1.
+ */
+leafx_status leafx_result_language(const leafx_result *result, const char **code, float *probability);
+
+/** Accessor: number of segments. Since 0.1. */
+leafx_status leafx_result_n_segments(const leafx_result *result, size_t *n_segments);
+
+/** One segment of a result. Set struct_size, then call leafx_result_segment. */
+typedef struct leafx_segment {
+    size_t struct_size;       /**< sizeof(leafx_segment) as the caller compiled it */
+    double start_s;           /**< start, seconds from the start of the audio */
+    double end_s;             /**< end, seconds */
+    const char *text;         /**< UTF-8, owned by the result */
+    size_t i_first_token;     /**< index of its first token in leafx_result_token's numbering */
+    size_t n_tokens;          /**< its tokens (text tokens; timestamp tokens are not listed) */
+    float avg_logprob;        /**< mean log-probability of the window it was decoded in */
+    float no_speech_prob;     /**< P(no speech) of that window */
+    float temperature;        /**< temperature the window was decoded at */
+    float compression_ratio;  /**< gzip compression ratio of the window's text */
+} leafx_segment;
+
+/**
+ * Accessor: segment `i_segment` (< n_segments) into `segment`.
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT (index out of range, NULL or too
+ * small struct). Since 0.1.
+ */
+leafx_status leafx_result_segment(const leafx_result *result, size_t i_segment, leafx_segment *segment);
+
+/** Accessor: number of text tokens (timestamp and other special tokens excluded). Since 0.1. */
+leafx_status leafx_result_n_tokens(const leafx_result *result, size_t *n_tokens);
+
+/** One token of a result. Set struct_size, then call leafx_result_token. */
+typedef struct leafx_token {
+    size_t struct_size;   /**< sizeof(leafx_token) as the caller compiled it */
+    int32_t id;           /**< vocabulary id */
+    const char *text;     /**< its text (UTF-8; a token may hold part of a character), owned by the result */
+    float probability;    /**< probability the decoder gave it */
+    size_t i_segment;     /**< the segment it belongs to */
+} leafx_token;
+
+/**
+ * Accessor: token `i_token` (< n_tokens) into `token`.
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT. Since 0.1.
+ */
+leafx_status leafx_result_token(const leafx_result *result, size_t i_token, leafx_token *token);
+
+/**
+ * Render the result as JSON (the schema of `leafx transcribe --format json`).
+ * json: receives a NUL-terminated UTF-8 string the caller frees with leafx_string_free.
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT. Since 0.1.
+ */
+leafx_status leafx_result_to_json(const leafx_result *result, char **json);
+
+/**
+ * Free a string returned by leafx (leafx_result_to_json). Accepts NULL. A pointer leafx did
+ * not return (or already freed) gives LEAFX_ERR_MISUSE and is not touched. Since 0.1.
+ */
+leafx_status leafx_string_free(char *string);
+
+/** Destructor. Accepts NULL. A freed or foreign pointer gives LEAFX_ERR_MISUSE. Since 0.1. */
+leafx_status leafx_result_free(leafx_result *result);
+
 #ifdef __cplusplus
 }
 #endif

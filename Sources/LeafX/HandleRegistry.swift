@@ -46,10 +46,32 @@ final class HandleRegistry: Sendable {
     }
   }
 
+  /// Registers a string handed to the caller, keyed by its character pointer.
+  func insertString(_ string: PinnedCString) -> UnsafeMutablePointer<CChar> {
+    live.withLock { $0[UInt(bitPattern: string.pointer)] = string }
+    return string.pointer
+  }
+
+  /// Releases a string from `insertString`; NULL is a no-op.
+  /// - Throws: `misuse` for a pointer leafx did not return or already freed.
+  func removeString(_ pointer: UnsafeMutablePointer<CChar>?) throws {
+    guard let pointer else { return }
+    let removed: (any AnyObject & Sendable)? = live.withLock { table in
+      let key = UInt(bitPattern: pointer)
+      guard table[key] is PinnedCString else { return nil }
+      return table.removeValue(forKey: key)
+    }
+    guard removed != nil else {
+      throw LeafXError.misuse("string (\(pointer)) was not returned by leafx or was already freed")
+    }
+  }
+
   private static func kind(_ type: Any.Type) -> String {
     switch type {
     case is AudioHandle.Type: return "leafx_audio"
     case is MelHandle.Type: return "leafx_mel"
+    case is ModelHandle.Type: return "leafx_model"
+    case is ResultHandle.Type: return "leafx_result"
     default: return "\(type)"
     }
   }

@@ -31,32 +31,6 @@ func printError(_ message: String) {
   _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
 }
 
-/// Minimal JSON text helpers for the CLI's output.
-enum JSONText {
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
-
-  /// Shortest round-tripping decimal form of a finite float.
-  static func number(_ value: Float) -> String {
-    value.isFinite ? "\(value)" : "null"
-  }
-}
-
 /// NumPy `.npy` version 1.0 writer (little-endian float32, C order).
 enum NpyWriter {
   static func float32Matrix(_ values: [Float], rows: Int, columns: Int) -> [UInt8] {

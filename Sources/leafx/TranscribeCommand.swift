@@ -68,7 +68,7 @@ struct TranscribeCommand: ParsableCommand {
       let decoded = try AudioDecoder.load(path: path)
       let transcript = try Transcriber(model: whisper, options: options).transcribe(decoded.samples)
       text += TranscriptFormatter.format(
-        transcript, as: format, audioPath: path, tokenizer: whisper.tokenizer, timestamps: timestamps)
+        transcript, as: format, audioPath: path, model: whisper, timestamps: timestamps)
     }
     try OutputFile.write(Array(text.utf8), to: output)
   }

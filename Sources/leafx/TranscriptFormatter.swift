@@ -3,7 +3,7 @@ import LeafXCore
 /// Renders transcripts as text, JSON, SubRip or WebVTT.
 enum TranscriptFormatter {
   static func format(
-    _ t: Transcript, as format: TranscriptFormat, audioPath: String, tokenizer: WhisperTokenizer, timestamps: Bool
+    _ t: Transcript, as format: TranscriptFormat, audioPath: String, model: WhisperModel, timestamps: Bool
   ) -> String {
     switch format {
     case .text:
@@ -19,25 +19,8 @@ enum TranscriptFormatter {
       return "WEBVTT\n\n"
         + t.segments.map { "\(clock($0.start, ".", hours: true)) --> \(clock($0.end, ".", hours: true))\n\($0.text.stripped)\n\n" }.joined()
     case .json:
-      var out = "{\"leafx_version\": \"\(LeafXVersion.string)\", \"audio\": \(JSONText.quoted(audioPath)), "
-      out += "\"language\": \(JSONText.quoted(t.language)), \"language_probability\": \(JSONText.number(t.languageProbability)), "
-      out += "\"duration\": \(t.duration), \"text\": \(JSONText.quoted(t.text)), \"segments\": ["
-      out += t.segments.enumerated().map { i, s in
-        let tokens = zip(s.tokens, s.tokenProbabilities).map { id, p in
-          "{\"id\": \(id), \"text\": \(JSONText.quoted(tokenizer.tokenText(id))), \"probability\": \(JSONText.number(p))}"
-        }
-        return "{\"id\": \(i), \"seek\": \(s.seek), \"start\": \(rounded(s.start)), \"end\": \(rounded(s.end)), "
-          + "\"text\": \(JSONText.quoted(s.text)), \"avg_logprob\": \(JSONText.number(s.avgLogProb)), "
-          + "\"no_speech_prob\": \(JSONText.number(s.noSpeechProb)), \"temperature\": \(JSONText.number(s.temperature)), "
-          + "\"compression_ratio\": \(JSONText.number(s.compressionRatio)), \"tokens\": [\(tokens.joined(separator: ", "))]}"
-      }.joined(separator: ", ")
-      return out + "]}\n"
+      return TranscriptJSON.render(t, model: model, audioPath: audioPath) + "\n"
     }
-  }
-
-  static func rounded(_ seconds: Double) -> String {
-    let ms = Int((seconds * 1000).rounded())
-    return "\(ms / 1000).\(pad(ms % 1000, 3))"
   }
 
   static func clock(_ seconds: Double, _ separator: String, hours: Bool = false) -> String {

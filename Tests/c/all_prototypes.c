@@ -36,6 +36,39 @@ int main(void) {
     failures += leafx_mel_free(mel) != LEAFX_OK;
     failures += leafx_audio_free(audio) != LEAFX_OK;
 
+    /* Models and transcription: a missing model gives LEAFX_ERR_IO and every accessor of the
+       NULL handles answers LEAFX_ERR_MISUSE. */
+    leafx_model_params mop;
+    failures += leafx_model_params_init(&mop, sizeof mop) != LEAFX_OK;
+    failures += leafx_model_params_validate(&mop) != LEAFX_OK;
+    leafx_model *model = NULL;
+    failures += leafx_model_load("/nonexistent/model", &mop, &model) != LEAFX_ERR_IO;
+    leafx_model_description info;
+    info.struct_size = sizeof info;
+    failures += leafx_model_info(model, &info) != LEAFX_ERR_MISUSE;
+    leafx_transcribe_params tp;
+    failures += leafx_transcribe_params_init(&tp, sizeof tp) != LEAFX_OK;
+    failures += leafx_transcribe_params_validate(&tp) != LEAFX_OK;
+    leafx_result *result = NULL;
+    failures += leafx_transcribe(model, pcm, 320, &tp, &result) != LEAFX_ERR_MISUSE;
+    const char *text = NULL;
+    float probability = 0;
+    failures += leafx_result_text(result, &text) != LEAFX_ERR_MISUSE;
+    failures += leafx_result_language(result, &text, &probability) != LEAFX_ERR_MISUSE;
+    failures += leafx_result_n_segments(result, &n) != LEAFX_ERR_MISUSE;
+    leafx_segment segment;
+    segment.struct_size = sizeof segment;
+    failures += leafx_result_segment(result, 0, &segment) != LEAFX_ERR_MISUSE;
+    failures += leafx_result_n_tokens(result, &n) != LEAFX_ERR_MISUSE;
+    leafx_token token;
+    token.struct_size = sizeof token;
+    failures += leafx_result_token(result, 0, &token) != LEAFX_ERR_MISUSE;
+    char *json = NULL;
+    failures += leafx_result_to_json(result, &json) != LEAFX_ERR_MISUSE;
+    failures += leafx_string_free(json) != LEAFX_OK;
+    failures += leafx_result_free(result) != LEAFX_OK;
+    failures += leafx_model_free(model) != LEAFX_OK;
+
     printf("%d failure(s)\n", failures);
     return failures != 0;
 }

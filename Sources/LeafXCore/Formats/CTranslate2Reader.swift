@@ -84,6 +84,7 @@ public enum CTranslate2Reader: ModelWeightsReader {
   /// ```
   static func dimensions(of model: CT2ModelFile) throws -> WhisperDimensions {
     let path = model.file.path
+    /// The shape of `name`, which must have rank `rank`.
     func shape(_ name: String, rank: Int) throws -> [Int] {
       let variable = try model.require(name)
       guard variable.shape.count == rank else {
@@ -131,6 +132,7 @@ public enum CTranslate2Reader: ModelWeightsReader {
     var tensors: [String: Tensor] = [:]
     let path = model.file.path
 
+    /// Widens `ct2` whole into `canonical`.
     func copy(_ canonical: String, _ ct2: String) throws {
       tensors[canonical] = try model.widen(try model.require(ct2), rows: nil)
     }
@@ -148,14 +150,17 @@ public enum CTranslate2Reader: ModelWeightsReader {
         tensors[name] = try model.widen(variable, rows: (part * width)..<((part + 1) * width))
       }
     }
+    /// LayerNorm `gamma`/`beta` -> `weight`/`bias`.
     func layerNorm(_ canonical: String, _ ct2: String) throws {
       try copy(canonical + ".weight", ct2 + "/gamma")
       try copy(canonical + ".bias", ct2 + "/beta")
     }
+    /// Linear or Conv1D `weight` and `bias`.
     func linear(_ canonical: String, _ ct2: String) throws {
       try copy(canonical + ".weight", ct2 + "/weight")
       try copy(canonical + ".bias", ct2 + "/bias")
     }
+    /// Fused q|k|v `linear_0`, output `linear_1`, and the block's pre-norm.
     func selfAttention(_ canonical: String, _ ct2: String, width: Int) throws {
       let names = ["query", "key", "value"].map { "\(canonical).\($0)" }
       try split(ct2 + "/linear_0/weight", width: width, into: names.map { $0 + ".weight" }, rank: 2)
@@ -163,6 +168,7 @@ public enum CTranslate2Reader: ModelWeightsReader {
       try linear(canonical + ".out", ct2 + "/linear_1")
       try layerNorm(canonical + "_ln", ct2 + "/layer_norm")
     }
+    /// `ffn/linear_0`, `ffn/linear_1` and their pre-norm.
     func feedForward(_ canonical: String, _ ct2: String) throws {
       try linear(canonical + ".mlp.0", ct2 + "/linear_0")
       try linear(canonical + ".mlp.2", ct2 + "/linear_1")

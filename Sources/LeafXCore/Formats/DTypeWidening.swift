@@ -185,11 +185,16 @@ enum DTypeWidening {
 
   // MARK: - Loops (sizes checked by the caller)
 
-  /// Copies little-endian binary32 values from an unaligned source.
+  /// Copies little-endian binary32 values from an unaligned source (a `memcpy` on
+  /// little-endian hosts).
   private static func copyFloat32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    for i in 0..<n {
-      dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
-    }
+    #if _endian(little)
+      UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: n &* 4)
+    #else
+      for i in 0..<n {
+        dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
+      }
+    #endif
   }
 
   /// Widens little-endian binary16 values.

@@ -37,6 +37,7 @@ enum JSONFile {
 
   /// A one-line account of a decoding failure: the JSON path and what was wrong there.
   static func describe(_ error: DecodingError) -> String {
+    /// `codingPath` as `.a[3].b`.
     func where_(_ path: [any CodingKey]) -> String {
       guard !path.isEmpty else { return "top level" }
       return path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()

@@ -26,7 +26,8 @@ final class MappedFile: @unchecked Sendable {
   ///   mapped.
   init(path: String) throws {
     self.path = path
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then rejects it).
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       throw LeafXError.io(path: path, reason: "cannot open: \(Self.errnoText())")
     }

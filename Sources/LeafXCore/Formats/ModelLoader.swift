@@ -7,15 +7,6 @@
 /// file starting with "lmgg"         -> .ggml          (whisper.cpp legacy magic 0x67676d6c)
 /// ```
 public enum ModelLoader {
-  /// The reader of each format.
-  static func reader(for format: ModelFormat) -> any ModelWeightsReader.Type {
-    switch format {
-    case .ctranslate2: return CTranslate2Reader.self
-    case .ggml: return GGMLReader.self
-    case .safetensors: return SafetensorsReader.self
-    }
-  }
-
   /// The format of the model at `path`.
   /// - Parameter path: a model directory, a ggml file, or the `model.bin` /
   ///   `model.safetensors` inside a model directory.
@@ -65,11 +56,12 @@ public enum ModelLoader {
   public static func load(path: String, format: ModelFormat? = nil) throws -> WhisperCheckpoint {
     let format = try format ?? detectFormat(path: path)
     var target = path
-    if format != .ggml, MappedFile.kind(of: path) == .file {
+    let components = path.split(separator: "/", omittingEmptySubsequences: false)
+    let mainFile = format == .ctranslate2 ? "model.bin" : "model.safetensors"
+    if format != .ggml, components.last.map(String.init) == mainFile, MappedFile.kind(of: path) == .file {
       // The model.bin / model.safetensors file itself: read its directory.
-      let components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-      target = components.isEmpty ? "." : components.joined(separator: "/")
-      if target.isEmpty { target = "/" }
+      target = components.dropLast().joined(separator: "/")
+      if components.count == 1 { target = "." } else if target.isEmpty { target = "/" }
     }
     let checkpoint: WhisperCheckpoint
     switch format {

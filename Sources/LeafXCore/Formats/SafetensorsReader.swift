@@ -108,6 +108,7 @@ public enum SafetensorsReader: ModelWeightsReader {
     let dataSize = cursor.remaining
     var entries: [String: Entry] = [:]
     for (name, entry) in raw.entries {
+      /// A `format` error naming this tensor.
       func fail(_ reason: String) -> LeafXError {
         .format(path: file.path, offset: 8, reason: "tensor \(name): \(reason)")
       }
@@ -180,10 +181,12 @@ public enum SafetensorsReader: ModelWeightsReader {
     let generation =
       MappedFile.kind(of: generationPath) == .missing ? nil : try JSONFile.decode(Config.self, path: generationPath)
 
+    /// The entry called `hfName`, with or without the `model.` prefix.
     func entry(_ hfName: String) -> Entry? {
       entries[hfName] ?? (hfName.hasPrefix("model.") ? entries[String(hfName.dropFirst(6))] : nil)
     }
     let tokenEmbedding = entry("model.decoder.embed_tokens.weight") ?? entry("proj_out.weight")
+    /// `value` from config.json, else `shape[axis]` of the tensor that shows it.
     func dimension(_ value: Int?, _ name: String, _ shape: [Int]?, _ axis: Int) throws -> Int {
       if let value { return value }
       guard let shape, axis < shape.count else {

@@ -141,7 +141,11 @@ public struct WhisperCheckpoint: Sendable {
         throw LeafXError.format(
           path: path, offset: nil, reason: "tensor \(name) has shape \(tensor.shape), expected \(shape)")
       }
-      if let bad = tensor.values.firstIndex(where: { !$0.isFinite }) {
+      let bad = tensor.values.withUnsafeBufferPointer { values -> Int? in
+        for i in values.indices where !values[i].isFinite { return i }
+        return nil
+      }
+      if let bad {
         throw LeafXError.format(
           path: path, offset: nil, reason: "tensor \(name) holds \(tensor.values[bad]) at element \(bad)")
       }

@@ -3,6 +3,12 @@
 public final class WhisperModel: Sendable {
   public let format: ModelFormat
   public let path: String
+  /// A short name: the model directory's or file's base name ("tiny.en", "ggml-base").
+  public var name: String {
+    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+    let base = trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+    return base.hasSuffix(".bin") ? String(base.dropLast(4)) : base
+  }
   public let dimensions: WhisperDimensions
   public let encoder: WhisperEncoder
   public let decoder: WhisperDecoder

@@ -1,0 +1,40 @@
+import LeafXCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Output structs the caller sizes (`leafx_model_info`, `leafx_segment`, `leafx_token`): the
+/// caller sets `struct_size` first, the library writes at most that many bytes (keeping the
+/// caller's struct_size), so structs can grow in later versions like the params structs.
+enum OutStruct {
+  static func write<T>(_ value: T, to destination: UnsafeMutablePointer<T>, name: String) throws {
+    let size = UnsafeRawPointer(destination).load(as: Int.self)
+    let ours = MemoryLayout<T>.size
+    guard size >= ours else {
+      throw LeafXError.invalidArgument(
+        argument: "struct_size",
+        reason: "\(size) is smaller than sizeof(\(name)) of leafx 0.1 (\(ours)); set it to sizeof(\(name))")
+    }
+    guard size <= 1 << 16 else {
+      throw LeafXError.invalidArgument(argument: "struct_size", reason: "\(size) is implausibly large")
+    }
+    var copy = value
+    withUnsafeMutableBytes(of: &copy) { bytes in
+      // Keep the caller's struct_size in the first field.
+      bytes.storeBytes(of: size, toByteOffset: 0, as: Int.self)
+      _ = memcpy(UnsafeMutableRawPointer(destination), bytes.baseAddress!, ours)
+    }
+  }
+}
+
+/// A C string whose storage lives as long as its owner (a handle).
+final class PinnedCString: @unchecked Sendable {  // immutable after init
+  let pointer: UnsafeMutablePointer<CChar>
+
+  init(_ text: String) {
+    pointer = strdup(text)!
+  }
+
+  deinit { free(pointer) }
+}
