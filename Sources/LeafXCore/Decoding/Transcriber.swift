@@ -17,11 +17,28 @@ public struct TranscriptSegment: Sendable, Equatable {
   public var compressionRatio: Float
 }
 
+/// One decoded 30 s window: what the decoder was given and what it wrote. Explanations
+/// replay exactly this (DESIGN §5: a teacher-forced pass over the window's final tokens).
+public struct DecodedWindow: Sendable, Equatable {
+  /// First mel frame (10 ms) of the window.
+  public var seek: Int
+  /// Mel frames of audio in the window (≤ 3000; the rest is zero padding).
+  public var frames: Int
+  /// The decoder prompt: `[<|startofprev|> previous…] SOT-sequence [<|notimestamps|>]`.
+  public var prompt: [Int]
+  /// Tokens sampled after the prompt, without the final EOT (timestamps included).
+  public var tokens: [Int]
+  /// Probability of each of `tokens`.
+  public var probabilities: [Float]
+}
+
 /// A whole transcription.
 public struct Transcript: Sendable {
   public var language: String
   public var languageProbability: Float
   public var segments: [TranscriptSegment]
+  /// The windows whose segments were kept, in order.
+  public var windows: [DecodedWindow] = []
   /// Duration of the audio in seconds.
   public var duration: Double
 
@@ -84,6 +101,7 @@ public struct Transcriber {
     }
     var promptResetSince = 0
     var segments: [TranscriptSegment] = []
+    var windows: [DecodedWindow] = []
     var seek = 0
     while seek < contentFrames {
       let timeOffset = Double(seek) / Double(Self.framesPerSecond)
@@ -111,6 +129,10 @@ public struct Transcriber {
         continue
       }
 
+      windows.append(
+        DecodedWindow(
+          seek: seek, frames: segmentSize, prompt: prompt, tokens: result.tokens,
+          probabilities: result.tokenLogProbs.map { expf($0) }))
       let (pieces, nextSeek) = split(
         result, timeOffset: timeOffset, segmentSize: segmentSize, segmentDuration: segmentDuration, seek: seek)
       for piece in pieces {
@@ -131,7 +153,7 @@ public struct Transcriber {
       if let progress, !progress(min(1, Double(seek) / Double(max(contentFrames, 1)))) { throw LeafXError.cancelled }
     }
     return Transcript(
-      language: language, languageProbability: languageProbability, segments: segments,
+      language: language, languageProbability: languageProbability, segments: segments, windows: windows,
       duration: Double(pcm.count) / Double(LogMel.sampleRate))
   }
 

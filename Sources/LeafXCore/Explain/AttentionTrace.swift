@@ -1,0 +1,88 @@
+/// The attention a decoder paid while writing one window's tokens (DESIGN §5): per decoder
+/// layer l and head h, cross-attention `A[l][h]` `[T, F]` over the audio frames and decoder
+/// self-attention `S[l][h]` `[T, T]`, from one teacher-forced pass over the window's input
+/// (prompt + written tokens).
+///
+/// F is cropped to the encoder frames that hold audio (`ceil(samples / 320)`), and each
+/// cross-attention row is renormalised over them; the mass the row put on padding frames
+/// is kept in `crossPadding` (reported, never attributed).
+///
+/// Row convention: the attribution of the token at input position p comes from row p − 1,
+/// the query whose logits predicted it.
+public struct AttentionTrace: Sendable {
+  /// Decoder input: prompt followed by the written tokens.
+  public let tokens: [Int]
+  /// T, the number of input positions.
+  public var count: Int { tokens.count }
+  public let layers: Int
+  public let heads: Int
+  /// F, encoder frames holding audio (20 ms each).
+  public let frames: Int
+  /// `[layer][head]` → `[T, F]`, rows summing to 1 (or 0 where the row had no audio mass).
+  public let cross: [[[Float]]]
+  /// `[layer][head]` → `[T, T]`, row i has mass on columns ≤ i.
+  public let selfAttention: [[[Float]]]
+  /// `[layer][head]` → `[T]`: the share of each row's cross-attention on padding frames.
+  public let crossPadding: [[[Float]]]
+
+  /// Crops raw `[T, totalFrames]` cross-attention maps to the first `frames` columns and
+  /// renormalises each row.
+  public init(
+    tokens: [Int], frames: Int, totalFrames: Int, rawCross: [[[Float]]], selfAttention: [[[Float]]]
+  ) {
+    self.tokens = tokens
+    self.layers = rawCross.count
+    self.heads = rawCross.first?.count ?? 0
+    let f = max(1, min(frames, totalFrames))
+    self.frames = f
+    let t = tokens.count
+    var cropped: [[[Float]]] = []
+    var padding: [[[Float]]] = []
+    for layerMaps in rawCross {
+      var layerCropped: [[Float]] = []
+      var layerPadding: [[Float]] = []
+      for map in layerMaps {
+        var out = [Float](repeating: 0, count: t * f)
+        var pad = [Float](repeating: 0, count: t)
+        map.withUnsafeBufferPointer { src in
+          out.withUnsafeMutableBufferPointer { dst in
+            for row in 0..<t {
+              var inside: Float = 0
+              for j in 0..<f { inside += src[row * totalFrames + j] }
+              var total: Float = inside
+              for j in f..<totalFrames { total += src[row * totalFrames + j] }
+              pad[row] = total > 0 ? 1 - inside / total : 0
+              let scale: Float = inside > 0 ? 1 / inside : 0
+              for j in 0..<f { dst[row * f + j] = src[row * totalFrames + j] * scale }
+            }
+          }
+        }
+        layerCropped.append(out)
+        layerPadding.append(pad)
+      }
+      cropped.append(layerCropped)
+      padding.append(layerPadding)
+    }
+    self.cross = cropped
+    self.crossPadding = padding
+    self.selfAttention = selfAttention
+  }
+
+  /// Records the trace of `tokens` with one teacher-forced pass of the inference decoder.
+  public static func record(
+    model: WhisperModel, tokens: [Int], audio: WhisperDecoder.AudioContext, audioFrames: Int
+  ) -> AttentionTrace {
+    let d = model.dimensions
+    let t = tokens.count
+    var rawCross = Array(repeating: Array(repeating: [Float](), count: d.nTextHead), count: d.nTextLayer)
+    var rawSelf = rawCross
+    var cache = WhisperDecoder.Cache(layers: d.nTextLayer)
+    let observer = WhisperDecoder.Observer(
+      selfAttention: { layer, head, p in rawSelf[layer][head] = Array(p) },
+      crossAttention: { layer, head, p in rawCross[layer][head] = Array(p) })
+    _ = model.decoder.forward(tokens, cache: &cache, audio: audio, logitRows: 0, observer: observer)
+    _ = t
+    return AttentionTrace(
+      tokens: tokens, frames: audioFrames, totalFrames: audio.frames, rawCross: rawCross, selfAttention: rawSelf)
+  }
+}

@@ -1,0 +1,93 @@
+/// Every explanation method leafx computes (DESIGN §6–7), by its command-line name.
+public enum AttributionMethod: String, Sendable, CaseIterable {
+  /// Last-layer cross-attention, mean over heads.
+  case raa
+  /// Cross-attention, mean over every layer and head.
+  case raaMean = "raa-mean"
+  /// Rollout of mean-head maps with Chefer's rule 10 (no entropy, no gradient).
+  case rollout
+  /// Chefer et al. ICCV 2021: rollout of `mean_h (∂logit/∂A ⊙ A)⁺`.
+  case gradRollout = "grad-rollout"
+  /// LEAF-X exactly as the paper writes it: entropy-weighted heads, rollout.
+  case leafxPaper = "leafx-paper"
+  /// … with gradient modulation `A ← rownorm((∂log p/∂A ⊙ A)⁺)`.
+  case leafxPaperGrad = "leafx-paper-grad"
+  /// … with gradient modulation and causal layer reweighting.
+  case leafxPaperCausal = "leafx-paper-causal"
+  /// The product's LEAF-X (for now the paper's computation; see docs/leafx.md).
+  case leafx
+  case leafxGrad = "leafx-grad"
+  case leafxCausal = "leafx-causal"
+  /// A seeded random map: the floor every method must beat.
+  case random
+
+  /// True when the method needs the decoder's backward pass.
+  public var needsGradients: Bool {
+    switch self {
+    case .gradRollout, .leafxPaperGrad, .leafxPaperCausal, .leafxGrad, .leafxCausal: return true
+    default: return false
+    }
+  }
+
+  /// True when the method needs one ablation pass per decoder layer.
+  public var needsAblations: Bool { self == .leafxPaperCausal || self == .leafxCausal }
+
+  /// Parses a name, with an error listing the valid ones.
+  public static func named(_ name: String) throws -> AttributionMethod {
+    guard let method = AttributionMethod(rawValue: name) else {
+      throw LeafXError.invalidArgument(
+        argument: "method", reason: "unknown method \"\(name)\"; one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return method
+  }
+}
+
+/// Which decoder layers the rollout runs through (DESIGN §6.3).
+public enum RolloutDepth: String, Sendable, CaseIterable {
+  case full
+  case lastHalf = "last-half"
+  case middleHalf = "middle-half"
+  /// The last layer alone.
+  case one = "1"
+
+  /// The layer indices for a decoder of `layers` layers.
+  public func layers(of layers: Int) -> Range<Int> {
+    switch self {
+    case .full: return 0..<layers
+    case .lastHalf: return (layers / 2)..<layers
+    case .middleHalf:
+      let start = layers / 4
+      return start..<min(layers, start + max(1, layers / 2))
+    case .one: return max(0, layers - 1)..<layers
+    }
+  }
+}
+
+/// Parameters of an explanation; mirrors `leafx_explain_params`.
+public struct ExplainOptions: Sendable, Equatable {
+  public var method: AttributionMethod = .leafx
+  /// Entropy temperature τ of the head weighting (> 0).
+  public var tau: Float = 1
+  /// ε inside the entropy's logarithm and the causal weights' denominator.
+  public var epsilon: Float = 1e-8
+  public var depth: RolloutDepth = .full
+  /// Seed of the `random` method.
+  public var seed: UInt64 = 0
+
+  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .full, seed: UInt64 = 0) {
+    self.method = method
+    self.tau = tau
+    self.epsilon = epsilon
+    self.depth = depth
+    self.seed = seed
+  }
+
+  public func validate() throws {
+    guard tau.isFinite, tau > 0 else {
+      throw LeafXError.invalidArgument(argument: "tau", reason: "\(tau) must be a finite number > 0")
+    }
+    guard epsilon.isFinite, epsilon > 0, epsilon < 1 else {
+      throw LeafXError.invalidArgument(argument: "epsilon", reason: "\(epsilon) must be in (0, 1)")
+    }
+  }
+}

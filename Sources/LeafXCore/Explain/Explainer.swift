@@ -1,0 +1,167 @@
+/// Decodes (or takes a given transcript) and explains every written token (DESIGN §5–6):
+/// for each decoded window, one teacher-forced pass over its prompt and tokens records the
+/// attention trace; the chosen method turns it into a distribution over the window's audio
+/// frames per text token; tokens are grouped into words.
+public struct Explainer {
+  public let model: WhisperModel
+  public var options: ExplainOptions
+  public var decoding: DecodingOptions
+  public var progress: ((Double) -> Bool)?
+
+  public init(model: WhisperModel, options: ExplainOptions, decoding: DecodingOptions, progress: ((Double) -> Bool)? = nil) {
+    self.model = model
+    self.options = options
+    self.decoding = decoding
+    self.progress = progress
+  }
+
+  /// Greedy decoding without timestamps (the convention the reference attributions use);
+  /// `leafx explain` starts from these.
+  public static var defaultDecoding: DecodingOptions {
+    var d = DecodingOptions()
+    d.beamSize = 1
+    d.withoutTimestamps = true
+    return d
+  }
+
+  /// Explains `pcm` (16 kHz mono). With `text`, explains that transcript (forced mode, audio
+  /// of at most 30 s) instead of decoding.
+  public func explain(_ pcm: [Float], text: String? = nil) throws -> Explanation {
+    try options.validate()
+    let transcript: Transcript
+    if let text {
+      transcript = try forcedTranscript(pcm, text: text)
+    } else {
+      transcript = try Transcriber(model: model, options: decoding, progress: progress.map { p in { p($0 * 0.5) } })
+        .transcribe(pcm)
+    }
+    let mel = try model.features(pcm)
+    var tokens: [ExplainedToken] = []
+    for (windowIndex, window) in transcript.windows.enumerated() {
+      let explained = try explainWindow(window, mel: mel, sampleCount: pcm.count)
+      let flags = AuditFlags.flags(explained.map(\.attribution))
+      for (k, var token) in explained.enumerated() {
+        token.index = tokens.count
+        token.window = windowIndex
+        token.flags = flags[k]
+        tokens.append(token)
+      }
+      if let progress, !progress(0.5 + 0.5 * Double(windowIndex + 1) / Double(transcript.windows.count)) {
+        throw LeafXError.cancelled
+      }
+    }
+    return Explanation(
+      transcript: transcript, options: options, forced: text != nil, tokens: tokens,
+      words: words(tokens, language: transcript.language))
+  }
+
+  /// The explained tokens of one window.
+  func explainWindow(_ window: DecodedWindow, mel: MelSpectrogram, sampleCount: Int) throws -> [ExplainedToken] {
+    let tokenizer = model.tokenizer
+    let input = window.prompt + window.tokens
+    guard input.count <= model.dimensions.nTextCtx else {
+      throw LeafXError.invalidArgument(
+        argument: "text", reason: "\(input.count) tokens exceed the decoder context of \(model.dimensions.nTextCtx)")
+    }
+    // Positions of the text tokens in the input, and the rows that predicted them.
+    let positions = window.tokens.indices.filter { !tokenizer.isSpecial(window.tokens[$0]) }.map { window.prompt.count + $0 }
+    guard !positions.isEmpty else { return [] }
+    let rows = positions.map { $0 - 1 }
+
+    let encoded = model.encoder.encode(model.window(of: mel, start: window.seek, end: window.seek + window.frames))
+    let audio = model.decoder.audioContext(encoded)
+    let windowSamples = min(LogMel.samplesPerWindow, max(0, sampleCount - window.seek * LogMel.hopLength))
+    let audioFrames = max(1, (windowSamples + 319) / 320)
+    let trace = AttentionTrace.record(model: model, tokens: input, audio: audio, audioFrames: audioFrames)
+    let values = try MethodRunner(model: model, options: options).attributions(
+      trace: trace, rows: rows, targets: positions.map { input[$0] }, audio: audio, windowSeek: window.seek)
+
+    let offset = window.seek / 2
+    let lastLayer = trace.layers - 1
+    return positions.enumerated().map { k, position in
+      let row = rows[k]
+      let padding = trace.crossPadding[lastLayer].reduce(0) { $0 + $1[row] } / Float(max(trace.heads, 1))
+      let id = input[position]
+      return ExplainedToken(
+        index: 0, id: id, text: tokenizer.tokenText(id), probability: window.probabilities[position - window.prompt.count],
+        window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
+    }
+  }
+
+  /// Forced mode: the given text as one window's tokens, with their probabilities under a
+  /// teacher-forced pass.
+  func forcedTranscript(_ pcm: [Float], text: String) throws -> Transcript {
+    guard pcm.count <= LogMel.samplesPerWindow else {
+      throw LeafXError.unsupported("forced mode (--text) explains audio of at most 30 s; this is \(Double(pcm.count) / 16000) s")
+    }
+    let tokenizer = model.tokenizer
+    let stripped = text.stripped
+    guard !stripped.isEmpty else {
+      throw LeafXError.invalidArgument(argument: "text", reason: "the forced transcript is empty")
+    }
+    let tokens = tokenizer.encode(" " + stripped)
+    let language = decoding.language ?? "en"
+    let prompt = try tokenizer.sotSequence(language: tokenizer.isMultilingual ? language : nil, task: decoding.task)
+      + [tokenizer.noTimestamps]
+    guard prompt.count + tokens.count + 1 <= model.dimensions.nTextCtx else {
+      throw LeafXError.invalidArgument(
+        argument: "text", reason: "\(tokens.count) tokens exceed the decoder context of \(model.dimensions.nTextCtx)")
+    }
+    let mel = try model.features(pcm)
+    let frames = max(0, mel.nFrames - 1)
+    let encoded = model.encoder.encode(model.window(of: mel, start: 0, end: frames))
+    let audio = model.decoder.audioContext(encoded)
+    var cache = WhisperDecoder.Cache(layers: model.dimensions.nTextLayer)
+    let input = prompt + tokens
+    let logits = model.decoder.forward(input, cache: &cache, audio: audio, logitRows: tokens.count)
+    let vocab = model.dimensions.nVocab
+    let probabilities = tokens.indices.map { k in
+      logits.withUnsafeBufferPointer { l -> Float in
+        let row = l.baseAddress! + k * vocab
+        return expf(row[tokens[k]] - Softmax.logSumExp(row, count: vocab))
+      }
+    }
+    let window = DecodedWindow(seek: 0, frames: frames, prompt: prompt, tokens: tokens, probabilities: probabilities)
+    let segment = TranscriptSegment(
+      start: 0, end: Double(pcm.count) / 16000, text: tokenizer.decode(tokens), tokens: tokens,
+      tokenProbabilities: probabilities, seek: 0, avgLogProb: probabilities.map { logf($0) }.reduce(0, +) / Float(max(tokens.count, 1)),
+      noSpeechProb: 0, temperature: 0, compressionRatio: CompressionRatio.of(tokenizer.decode(tokens)))
+    return Transcript(
+      language: language, languageProbability: 1, segments: [segment], windows: [window],
+      duration: Double(pcm.count) / 16000)
+  }
+
+  /// Groups tokens into words as Whisper does (per window, so no word spans two windows).
+  func words(_ tokens: [ExplainedToken], language: String) -> [ExplainedWord] {
+    var words: [ExplainedWord] = []
+    var start = 0
+    while start < tokens.count {
+      var end = start
+      while end < tokens.count && tokens[end].window == tokens[start].window { end += 1 }
+      let group = Array(tokens[start..<end])
+      let split = model.tokenizer.splitToWordTokens(group.map(\.id), language: language)
+      for word in split {
+        let members = word.tokenIndices.map { group[$0] }
+        guard let first = members.first else { continue }
+        var sum = [Float](repeating: 0, count: first.attribution.values.count)
+        for m in members {
+          for j in sum.indices { sum[j] += m.attribution.values[j] }
+        }
+        let padding = members.map(\.attribution.paddingMass).reduce(0, +) / Float(members.count)
+        words.append(
+          ExplainedWord(
+            word: word.text.stripped, tokens: members.map(\.index),
+            probability: members.map(\.probability).reduce(0, +) / Float(members.count),
+            attribution: TokenAttribution(raw: sum, offset: first.attribution.offset, paddingMass: padding), flags: []))
+      }
+      start = end
+    }
+    let flags = AuditFlags.flags(words.map(\.attribution))
+    for i in words.indices { words[i].flags = flags[i] }
+    return words
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

@@ -1,0 +1,37 @@
+/// One explained token: what was written and where in the audio it came from.
+public struct ExplainedToken: Sendable {
+  /// Position among the explained tokens of the whole result.
+  public var index: Int
+  public var id: Int
+  public var text: String
+  public var probability: Float
+  /// The window (index into `Transcript.windows`, or 0 in forced mode) it was written in.
+  public var window: Int
+  public var attribution: TokenAttribution
+  /// Audit warnings (`diffuse`, `weak-support`): see `AuditFlags`.
+  public var flags: [String]
+}
+
+/// One explained word: tokens grouped as Whisper groups them; its attribution is the
+/// renormalised sum of its tokens'.
+public struct ExplainedWord: Sendable {
+  public var word: String
+  /// Indices into `Explanation.tokens`.
+  public var tokens: [Int]
+  /// Mean of its tokens' probabilities (faster-whisper's word probability).
+  public var probability: Float
+  public var attribution: TokenAttribution
+  public var flags: [String]
+}
+
+/// The result of `leafx explain`: a transcript (decoded, or given in forced mode) and an
+/// attribution per token and word.
+public struct Explanation: Sendable {
+  public var transcript: Transcript
+  public var options: ExplainOptions
+  /// True when the text was given (forced mode) rather than decoded.
+  public var forced: Bool
+  public var tokens: [ExplainedToken]
+  public var words: [ExplainedWord]
+  public var text: String { transcript.text }
+}

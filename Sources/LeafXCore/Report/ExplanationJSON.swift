@@ -1,0 +1,36 @@
+/// The JSON of DESIGN §12 (`leafx explain --format json`, `leafx_result_to_json` on an
+/// explained result): model, audio, method and parameters, the text, and per token and per
+/// word the attribution over the audio frames of its window with its summary figures.
+public enum ExplanationJSON {
+  public static func render(_ e: Explanation, model: WhisperModel, audioPath: String?) -> String {
+    let o = e.options
+    var out = "{\"leafx_version\": \"\(LeafXVersion.string)\", "
+    out += "\"model\": \(TranscriptJSON.modelJSON(model)), "
+    out += "\"audio\": {\"path\": \(audioPath.map(JSONText.quoted) ?? "null"), \"duration\": \(JSONText.seconds(e.transcript.duration))}, "
+    out += "\"method\": \"\(o.method.rawValue)\", "
+    out += "\"params\": {\"tau\": \(JSONText.number(o.tau)), \"epsilon\": \(JSONText.number(o.epsilon)), "
+    out += "\"depth\": \"\(o.depth.rawValue)\", \"seed\": \(o.seed), \"forced\": \(e.forced)}, "
+    out += "\"frame_seconds\": 0.02, \"text\": \(JSONText.quoted(e.text)), "
+    out += "\"language\": \(JSONText.quoted(e.transcript.language)), \"tokens\": ["
+    out += e.tokens.map { t in
+      "{\"index\": \(t.index), \"id\": \(t.id), \"text\": \(JSONText.quoted(t.text)), "
+        + "\"probability\": \(JSONText.number(t.probability)), \(summary(t.attribution)), \"flags\": \(flags(t.flags))}"
+    }.joined(separator: ", ")
+    out += "], \"words\": ["
+    out += e.words.map { w in
+      "{\"word\": \(JSONText.quoted(w.word)), \"tokens\": [\(w.tokens.map(String.init).joined(separator: ", "))], "
+        + "\"probability\": \(JSONText.number(w.probability)), \(summary(w.attribution)), \"flags\": \(flags(w.flags))}"
+    }.joined(separator: ", ")
+    return out + "]}"
+  }
+
+  static func summary(_ a: TokenAttribution) -> String {
+    "\"peak\": \(JSONText.seconds(a.peak)), \"start\": \(JSONText.seconds(a.start)), \"end\": \(JSONText.seconds(a.end)), "
+      + "\"entropy\": \(JSONText.number(a.normalizedEntropy)), \"padding_mass\": \(JSONText.number(a.paddingMass)), "
+      + "\"attribution\": {\"offset\": \(a.offset), \"values\": [\(a.values.map(JSONText.number).joined(separator: ", "))]}"
+  }
+
+  static func flags(_ flags: [String]) -> String {
+    "[" + flags.map(JSONText.quoted).joined(separator: ", ") + "]"
+  }
+}

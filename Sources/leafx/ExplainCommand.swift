@@ -1,0 +1,104 @@
+import ArgumentParser
+import LeafXCore
+
+/// `leafx explain`: token-to-time attributions.
+struct ExplainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "explain",
+    abstract: "Explain which stretch of audio made Whisper write each token.",
+    discussion: """
+      Transcribes AUDIO (greedy, without timestamps, unless --beam is given) or takes the
+      transcript given with --text (forced mode, audio ≤ 30 s), then attributes every token
+      and word to the audio's 20 ms frames with the chosen method.
+
+      Methods: \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")).
+
+      Examples:
+        leafx explain data/jfk.wav -o jfk.json
+        leafx explain data/jfk.wav --method raa --format csv
+        leafx explain call.wav --text "take fifty milligrams of amoxicillin" -m base
+      """)
+
+  @Argument(help: "Audio file to explain.")
+  var audio: String
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(help: "Attribution method.")
+  var method: String = AttributionMethod.leafx.rawValue
+
+  @Option(help: "A transcript to explain instead of decoding (forced mode).")
+  var text: String?
+
+  @Option(help: "Entropy temperature τ of LEAF-X's head weighting (> 0).")
+  var tau: Float = 1
+
+  @Option(help: "Rollout depth: full, last-half, middle-half or 1.")
+  var depth: String = RolloutDepth.full.rawValue
+
+  @Option(help: "Seed of the random method.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Beam size of the decoding (1 = greedy).")
+  var beam: Int = 1
+
+  @Option(help: "Spoken language code; detected when omitted (multilingual models).")
+  var language: String?
+
+  @Option(help: "Output format: json or csv (one row per token and frame).")
+  var format: ExplainFormat = .json
+
+  @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
+  var output: String = "-"
+
+  func run() throws {
+    guard let parsedDepth = RolloutDepth(rawValue: depth) else {
+      throw LeafXError.invalidArgument(
+        argument: "--depth", reason: "\"\(depth)\"; one of \(RolloutDepth.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    let options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed)
+    try options.validate()
+    var decoding = Explainer.defaultDecoding
+    decoding.beamSize = beam
+    decoding.language = language
+    try decoding.validate()
+    let whisper = try model.load()
+    let decoded = try AudioDecoder.load(path: audio)
+    let explanation = try Explainer(model: whisper, options: options, decoding: decoding).explain(decoded.samples, text: text)
+    let rendered: String
+    switch format {
+    case .json: rendered = ExplanationJSON.render(explanation, model: whisper, audioPath: audio) + "\n"
+    case .csv: rendered = ExplanationCSV.render(explanation)
+    }
+    try OutputFile.write(Array(rendered.utf8), to: output)
+  }
+}
+
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+  case json, csv
+}
+
+/// `token_index,token,word_index,frame,time,value` rows, long format for spreadsheets and pandas.
+enum ExplanationCSV {
+  static func render(_ e: Explanation) -> String {
+    var wordOf = [Int: Int]()
+    for (w, word) in e.words.enumerated() { for t in word.tokens { wordOf[t] = w } }
+    var out = "token_index,token,word_index,frame,time_s,value\n"
+    for t in e.tokens {
+      let quoted = "\"" + t.text.replacingAll("\"", with: "\"\"") + "\""
+      for (k, v) in t.attribution.values.enumerated() {
+        let frame = t.attribution.offset + k
+        out += "\(t.index),\(quoted),\(wordOf[t.index] ?? -1),\(frame),\(JSONText.seconds(Double(frame) * 0.02)),\(v)\n"
+      }
+    }
+    return out
+  }
+}
+
+extension String {
+  func replacingAll(_ target: Character, with replacement: String) -> String {
+    var out = ""
+    for c in self { if c == target { out += replacement } else { out.append(c) } }
+    return out
+  }
+}
