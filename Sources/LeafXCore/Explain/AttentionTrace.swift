@@ -68,6 +68,18 @@ public struct AttentionTrace: Sendable {
     self.selfAttention = selfAttention
   }
 
+  /// The raw probabilities of one head on the audio frames, `[T, F]`: the cropped map times
+  /// the row's audio mass (rows not renormalised).
+  public func rawCross(layer: Int, head: Int) -> [Float] {
+    var out = cross[layer][head]
+    let padding = crossPadding[layer][head]
+    for row in 0..<count {
+      let inside = 1 - padding[row]
+      for j in 0..<frames { out[row * frames + j] *= inside }
+    }
+    return out
+  }
+
   /// Records the trace of `tokens` with one teacher-forced pass of the inference decoder.
   public static func record(
     model: WhisperModel, tokens: [Int], audio: WhisperDecoder.AudioContext, audioFrames: Int

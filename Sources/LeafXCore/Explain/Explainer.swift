@@ -27,6 +27,12 @@ public struct Explainer {
   /// Explains `pcm` (16 kHz mono). With `text`, explains that transcript (forced mode, audio
   /// of at most 30 s) instead of decoding.
   public func explain(_ pcm: [Float], text: String? = nil) throws -> Explanation {
+    try explain(pcm, text: text, methods: [options.method])[0]
+  }
+
+  /// Explains `pcm` with several methods from one decoding and one attention trace per
+  /// window (what the benchmark does). Returns one explanation per method, in order.
+  public func explain(_ pcm: [Float], text: String?, methods: [AttributionMethod]) throws -> [Explanation] {
     try options.validate()
     let transcript: Transcript
     if let text {
@@ -35,28 +41,44 @@ public struct Explainer {
       transcript = try Transcriber(model: model, options: decoding, progress: progress.map { p in { p($0 * 0.5) } })
         .transcribe(pcm)
     }
+    return try explain(pcm, transcript: transcript, forced: text != nil, methods: methods)
+  }
+
+  /// Explains an existing transcript of `pcm` (its windows are replayed) with each method.
+  public func explain(
+    _ pcm: [Float], transcript: Transcript, forced: Bool, methods: [AttributionMethod]
+  ) throws -> [Explanation] {
+    try options.validate()
     let mel = try model.features(pcm)
-    var tokens: [ExplainedToken] = []
+    var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
     for (windowIndex, window) in transcript.windows.enumerated() {
-      let explained = try explainWindow(window, mel: mel, sampleCount: pcm.count)
-      let flags = AuditFlags.flags(explained.map(\.attribution))
-      for (k, var token) in explained.enumerated() {
-        token.index = tokens.count
-        token.window = windowIndex
-        token.flags = flags[k]
-        tokens.append(token)
+      let perMethod = try explainWindow(window, mel: mel, sampleCount: pcm.count, methods: methods)
+      for (m, explained) in perMethod.enumerated() {
+        let flags = AuditFlags.flags(explained.map(\.attribution))
+        for (k, var token) in explained.enumerated() {
+          token.index = tokens[m].count
+          token.window = windowIndex
+          token.flags = flags[k]
+          tokens[m].append(token)
+        }
       }
       if let progress, !progress(0.5 + 0.5 * Double(windowIndex + 1) / Double(transcript.windows.count)) {
         throw LeafXError.cancelled
       }
     }
-    return Explanation(
-      transcript: transcript, options: options, forced: text != nil, tokens: tokens,
-      words: words(tokens, language: transcript.language))
+    return methods.indices.map { m in
+      var methodOptions = options
+      methodOptions.method = methods[m]
+      return Explanation(
+        transcript: transcript, options: methodOptions, forced: forced, tokens: tokens[m],
+        words: words(tokens[m], language: transcript.language))
+    }
   }
 
-  /// The explained tokens of one window.
-  func explainWindow(_ window: DecodedWindow, mel: MelSpectrogram, sampleCount: Int) throws -> [ExplainedToken] {
+  /// The explained tokens of one window, per method.
+  func explainWindow(
+    _ window: DecodedWindow, mel: MelSpectrogram, sampleCount: Int, methods: [AttributionMethod]
+  ) throws -> [[ExplainedToken]] {
     let tokenizer = model.tokenizer
     let input = window.prompt + window.tokens
     guard input.count <= model.dimensions.nTextCtx else {
@@ -65,26 +87,32 @@ public struct Explainer {
     }
     // Positions of the text tokens in the input, and the rows that predicted them.
     let positions = window.tokens.indices.filter { !tokenizer.isSpecial(window.tokens[$0]) }.map { window.prompt.count + $0 }
-    guard !positions.isEmpty else { return [] }
+    guard !positions.isEmpty else { return methods.map { _ in [] } }
     let rows = positions.map { $0 - 1 }
 
     let encoded = model.encoder.encode(model.window(of: mel, start: window.seek, end: window.seek + window.frames))
     let audio = model.decoder.audioContext(encoded)
     let windowSamples = min(LogMel.samplesPerWindow, max(0, sampleCount - window.seek * LogMel.hopLength))
     let audioFrames = max(1, (windowSamples + 319) / 320)
-    let trace = AttentionTrace.record(model: model, tokens: input, audio: audio, audioFrames: audioFrames)
-    let values = try MethodRunner(model: model, options: options).attributions(
-      trace: trace, rows: rows, targets: positions.map { input[$0] }, audio: audio, windowSeek: window.seek)
+    let context = WindowContext(
+      model: model, input: input, rows: rows, targets: positions.map { input[$0] }, audio: audio,
+      audioFrames: audioFrames, windowSeek: window.seek)
 
     let offset = window.seek / 2
+    let trace = context.trace
     let lastLayer = trace.layers - 1
-    return positions.enumerated().map { k, position in
-      let row = rows[k]
-      let padding = trace.crossPadding[lastLayer].reduce(0) { $0 + $1[row] } / Float(max(trace.heads, 1))
-      let id = input[position]
-      return ExplainedToken(
-        index: 0, id: id, text: tokenizer.tokenText(id), probability: window.probabilities[position - window.prompt.count],
-        window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
+    return try methods.map { method in
+      var methodOptions = options
+      methodOptions.method = method
+      let values = try MethodRunner(options: methodOptions).attributions(context)
+      return positions.enumerated().map { k, position in
+        let row = rows[k]
+        let padding = trace.crossPadding[lastLayer].reduce(0) { $0 + $1[row] } / Float(max(trace.heads, 1))
+        let id = input[position]
+        return ExplainedToken(
+          index: 0, id: id, text: tokenizer.tokenText(id), probability: window.probabilities[position - window.prompt.count],
+          window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
+      }
     }
   }
 

@@ -1,15 +1,89 @@
-/// Runs one attribution method over a window's attention trace: returns, per explained row,
-/// a non-negative (unnormalised) map over the window's audio frames.
-struct MethodRunner {
+/// Everything the methods may need about one window, computed lazily and at most once: the
+/// attention trace, and per explained token the gradients and ablation deltas.
+final class WindowContext {
   let model: WhisperModel
+  /// Decoder input: prompt + written tokens.
+  let input: [Int]
+  /// Rows that predicted the explained tokens, and those tokens.
+  let rows: [Int]
+  let targets: [Int]
+  let audio: WhisperDecoder.AudioContext
+  let audioFrames: Int
+  let windowSeek: Int
+
+  init(
+    model: WhisperModel, input: [Int], rows: [Int], targets: [Int], audio: WhisperDecoder.AudioContext,
+    audioFrames: Int, windowSeek: Int
+  ) {
+    self.model = model
+    self.input = input
+    self.rows = rows
+    self.targets = targets
+    self.audio = audio
+    self.audioFrames = audioFrames
+    self.windowSeek = windowSeek
+  }
+
+  /// The teacher-forced pass, recorded for the backward pass.
+  lazy var tape: DecoderTape = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio)
+
+  /// The attention trace of that pass, cropped to the audio frames.
+  lazy var trace: AttentionTrace = AttentionTrace(
+    tokens: input, frames: audioFrames, totalFrames: audio.frames, rawCross: tape.crossAttention,
+    selfAttention: tape.selfAttention)
+
+  /// What the gradients are taken of.
+  enum GradientTarget: Hashable {
+    /// log p(y_t) under the full softmax (LEAF-X).
+    case logProb
+    /// The raw logit of y_t (Chefer's grad-rollout).
+    case logit
+  }
+
+  private var gradientCache: [GradientTarget: [Int: CroppedGradients]] = [:]
+
+  /// Gradients of explained token `k` (row `rows[k]`), cropped to the audio frames.
+  func gradients(_ k: Int, of target: GradientTarget) -> CroppedGradients {
+    if let cached = gradientCache[target]?[k] { return cached }
+    let row = rows[k]
+    let token = targets[k]
+    let full =
+      target == .logProb
+      ? tape.gradientsOfLogProb(row: row, token: token, decoder: model.decoder, audio: audio)
+      : tape.gradientsOfLogit(row: row, token: token, decoder: model.decoder, audio: audio)
+    let t = input.count
+    let f = trace.frames
+    let total = audio.frames
+    let cross = full.crossAttention.map { heads in
+      heads.map { g in
+        var out = [Float](repeating: 0, count: t * f)
+        for r in 0..<t { for j in 0..<f { out[r * f + j] = g[r * total + j] } }
+        return out
+      }
+    }
+    let result = CroppedGradients(cross: cross, selfAttention: full.selfAttention)
+    gradientCache[target, default: [:]][k] = result
+    return result
+  }
+
+  /// Δ_l(t) = NLL_t(layer l's cross-attention output zeroed) − NLL_t(full), `[layer][k]`:
+  /// one ablated teacher-forced pass per layer, all tokens at once (DESIGN §6.4).
+  lazy var ablationDeltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
+    let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
+    return rows.indices.map { k in
+      tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
+    }
+  }
+}
+
+/// Runs one attribution method over a window: returns, per explained row, a non-negative
+/// (unnormalised) map over the window's audio frames.
+struct MethodRunner {
   let options: ExplainOptions
 
-  /// - Parameters:
-  ///   - rows: the decoder rows that predicted the explained tokens.
-  ///   - targets: the explained token ids (`input[row + 1]`).
-  func attributions(
-    trace: AttentionTrace, rows: [Int], targets: [Int], audio: WhisperDecoder.AudioContext, windowSeek: Int
-  ) throws -> [[Float]] {
+  func attributions(_ context: WindowContext) throws -> [[Float]] {
+    let trace = context.trace
+    let rows = context.rows
     let layers = options.depth.layers(of: trace.layers)
     switch options.method {
     case .raa:
@@ -21,9 +95,25 @@ struct MethodRunner {
     case .leafxPaper, .leafx:
       return LeafXPaper.attributions(trace, rows: rows, layers: layers, options: options)
     case .random:
-      return RandomAttribution.attributions(rows: rows, frames: trace.frames, seed: options.seed, windowSeek: windowSeek)
-    case .gradRollout, .leafxPaperGrad, .leafxGrad, .leafxPaperCausal, .leafxCausal:
-      throw LeafXError.unsupported("method \(options.method.rawValue) needs the decoder backward pass, not built yet")
+      return RandomAttribution.attributions(
+        rows: rows, frames: trace.frames, seed: options.seed, windowSeek: context.windowSeek)
+    case .gradRollout:
+      return rows.indices.map { k in
+        GradientRollout.attribution(trace, row: rows[k], gradients: context.gradients(k, of: .logit), layers: layers)
+      }
+    case .leafxPaperGrad, .leafxGrad:
+      return rows.indices.map { k in
+        LeafXPaper.attribution(
+          trace, row: rows[k], gradients: context.gradients(k, of: .logProb), layers: layers, options: options,
+          ablationDeltas: nil)
+      }
+    case .leafxPaperCausal, .leafxCausal:
+      let deltas = context.ablationDeltas
+      return rows.indices.map { k in
+        LeafXPaper.attribution(
+          trace, row: rows[k], gradients: context.gradients(k, of: .logProb), layers: layers, options: options,
+          ablationDeltas: deltas.map { $0[k] })
+      }
     }
   }
 }

@@ -14,6 +14,19 @@ public enum GELU {
     }
   }
 
+  /// Backward of `forward`: `∂L/∂x_i += ∂L/∂y_i · gelu′(x_i)` with the exact
+  /// `gelu′(x) = Φ(x) + x φ(x)`.
+  /// - Parameters:
+  ///   - input: the forward's input (pre-activation), `count` values.
+  ///   - outputGradient: `∂L/∂y`, `count` values.
+  ///   - inputGradient: receives `∂L/∂x`, added to what it holds (caller-zeroed).
+  public static func backward(
+    input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, count: Int,
+    into inputGradient: UnsafeMutablePointer<Float>
+  ) {
+    for i in 0..<count { inputGradient[i] += outputGradient[i] * derivative(input[i]) }
+  }
+
   /// Derivative `Φ(x) + x φ(x)`, for the backward passes.
   public static func derivative(_ x: Float) -> Float {
     let invSqrt2: Float = 0.70710678118654752

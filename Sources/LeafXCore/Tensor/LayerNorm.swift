@@ -37,6 +37,54 @@ public struct LayerNorm: Sendable {
     }
   }
 
+  /// Backward of `forward` with respect to its input (γ and β are held constant):
+  ///
+  /// ```
+  /// x̂ = (x − μ) · r,   r = 1 / √(σ² + ε),   g = ∂L/∂y ⊙ γ
+  /// ∂L/∂x = r · (g − mean(g) − x̂ · mean(g ⊙ x̂))
+  /// ```
+  /// μ and r are recomputed from `input` exactly as `forward` computes them.
+  /// - Parameters:
+  ///   - input: the forward's input `[rows, width]`.
+  ///   - outputGradient: `∂L/∂y`, `[rows, width]`.
+  ///   - inputGradient: receives `∂L/∂x`, added to what it holds (caller-zeroed).
+  public func backward(
+    input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, rows: Int,
+    into inputGradient: UnsafeMutablePointer<Float>
+  ) {
+    let n = width
+    gamma.withUnsafeBufferPointer { g in
+      for r in 0..<rows {
+        let x = input + r * n
+        let dy = outputGradient + r * n
+        let dx = inputGradient + r * n
+        var sum = 0.0
+        for i in 0..<n { sum += Double(x[i]) }
+        let mean = Float(sum / Double(n))
+        var squares = 0.0
+        for i in 0..<n {
+          let d = Double(x[i] - mean)
+          squares += d * d
+        }
+        let inverse = 1 / (Float(squares / Double(n)) + epsilon).squareRoot()
+        // mean(g) and mean(g ⊙ x̂), accumulated in Double.
+        var meanG = 0.0
+        var meanGX = 0.0
+        for i in 0..<n {
+          let gi = Double(dy[i] * g[i])
+          meanG += gi
+          meanGX += gi * Double((x[i] - mean) * inverse)
+        }
+        let a = Float(meanG / Double(n))
+        let b = Float(meanGX / Double(n))
+        for i in 0..<n {
+          let xHat = (x[i] - mean) * inverse
+          dx[i] += inverse * (dy[i] * g[i] - a - xHat * b)
+        }
+      }
+    }
+  }
+
   public func forward(_ input: [Float], rows: Int) -> [Float] {
     var output = input
     input.withUnsafeBufferPointer { x in

@@ -1,0 +1,239 @@
+import CBLAS
+
+// A teacher-forced decoder pass that keeps everything the explanations read (DESIGN §5) and
+// everything the hand-written backward of DecoderBackward.swift needs (DESIGN §6.2).
+//
+// Priorities: correctness first (the pass is the same sequence of Linear / LayerNorm /
+// Softmax / GELU / sgemm calls as `WhisperDecoder.forward`, so its logits are the engine's),
+// then determinism (no threads of its own; OpenBLAS as configured), then speed (one pass over
+// all T positions, products on sgemm). Memory is O(L·H·T·(F + T) + L·T·d) floats: the full
+// per-head maps are kept because gradient modulation (§6.2) needs every head before the
+// entropy weighting reduces them.
+
+/// Which attention of a decoder block a probability matrix belongs to.
+public enum AttentionKind: Sendable, Hashable {
+  /// Causal self-attention over the text positions, `[T, T]` per head.
+  case selfAttention
+  /// Cross-attention over the audio frames, `[T, F]` per head.
+  case crossAttention
+}
+
+/// One teacher-forced pass of Whisper's decoder over a whole token sequence, fully recorded.
+///
+/// All positions run at once (positions `0 ..< T`, causal self-attention), as
+/// `WhisperDecoder.forward(tokens, cache: fresh, audio:, logitRows: T)` does:
+///
+/// ```
+/// x⁰ = E[tokens] + P[0 ..< T]                                   [T, d]
+/// per layer l:  S[l][h] = softmax_causal(Q_h K_hᵀ / √d_h)        Q, K, V from ln(x)
+///               x += W_o [S[l][1] V_1 … S[l][H] V_H]
+///               A[l][h] = softmax(Q'_h K'_hᵀ / √d_h)              Q' from ln(x); K', V' audio
+///               x += W'_o [A[l][1] V'_1 … A[l][H] V'_H]           (skipped when ablated)
+///               x += W₂ gelu(W₁ ln(x))
+/// logits = ln(x) Eᵀ                                             [T, vocab]
+/// ```
+/// Row i of every matrix is the query position i, whose logits predict token i + 1
+/// (DESIGN §5's row convention).
+public struct DecoderTape: Sendable {
+  /// The teacher-forced input tokens, `[T]`.
+  public let tokens: [Int]
+  /// T, the number of positions.
+  public let count: Int
+  /// F, the number of audio frames attended to (1500 for a 30 s window).
+  public let frames: Int
+  /// L, the number of decoder layers.
+  public let layers: Int
+  /// H, the number of heads per attention.
+  public let heads: Int
+  /// d, the decoder width.
+  public let width: Int
+  /// The vocabulary size (columns of `logits`).
+  public let vocab: Int
+  /// Cross-attention probabilities after softmax (and after any override):
+  /// `[layer][head]` → `[T, F]` row-major; each row sums to 1.
+  public let crossAttention: [[[Float]]]
+  /// Self-attention probabilities after softmax (and after any override):
+  /// `[layer][head]` → `[T, T]` row-major; row i has mass only on columns j ≤ i.
+  public let selfAttention: [[[Float]]]
+  /// Raw logits `[T, vocab]` (no logit filters).
+  public let logits: [Float]
+  /// Layers whose cross-attention output was zeroed (DESIGN §6.4).
+  public let ablatedCrossLayers: Set<Int>
+
+  /// What one block's backward needs from its forward, each `[T, ·]` row-major.
+  struct LayerRecord: Sendable {
+    /// Residual stream entering the self-attention sublayer (input of its layer norm), `[T, d]`.
+    var selfInput: [Float]
+    /// Self-attention query projection `Q`, `[T, d]` (heads are column blocks of width d_h).
+    var query: [Float]
+    /// Self-attention key projection `K`, `[T, d]`.
+    var key: [Float]
+    /// Self-attention value projection `V`, `[T, d]`.
+    var value: [Float]
+    /// Residual stream entering the cross-attention sublayer, `[T, d]`.
+    var crossInput: [Float]
+    /// Residual stream entering the MLP, `[T, d]`.
+    var mlpInput: [Float]
+    /// MLP pre-activation `W₁ ln(x) + b₁`, before GELU, `[T, 4d]`.
+    var mlpHidden: [Float]
+  }
+
+  /// Per-layer intermediates, `[L]`.
+  let records: [LayerRecord]
+  /// Residual stream after the last block (input of the final layer norm), `[T, d]`.
+  let finalInput: [Float]
+
+  /// `log p(token | row)` under the full softmax of the row's raw logits:
+  /// `logits[row, token] − log Σ_v exp(logits[row, v])`.
+  /// - Parameters:
+  ///   - row: query position, `0 ..< count`; it predicts the token at `row + 1`.
+  ///   - token: vocabulary id, `0 ..< vocab`.
+  public func logProb(row: Int, token: Int) -> Float {
+    precondition(row >= 0 && row < count && token >= 0 && token < vocab, "logProb: row or token out of range")
+    return logits.withUnsafeBufferPointer { z in
+      let start = z.baseAddress! + row * vocab
+      return start[token] - Softmax.logSumExp(start, count: vocab)
+    }
+  }
+
+  /// Runs the teacher-forced pass and records it.
+  ///
+  /// With no ablation and no override, `logits` equal `decoder.forward(tokens, cache: fresh,
+  /// audio: audio, logitRows: tokens.count)` (same operations in the same order).
+  /// - Parameters:
+  ///   - decoder: the model's decoder.
+  ///   - tokens: `T ≥ 1` token ids, `T ≤ n_text_ctx`.
+  ///   - audio: the window's cross keys and values (`decoder.audioContext(encoded)`).
+  ///   - ablatedCrossLayers: layers whose cross-attention output (after the out projection)
+  ///     is zeroed while the residual path is kept: DESIGN §6.4's causal ablation.
+  ///   - overrideAttention: called per kind, layer and head with the `[T, F]` or `[T, T]`
+  ///     probabilities right after softmax; what it leaves in the buffer is recorded and used
+  ///     downstream (finite differences perturb single entries this way).
+  /// - Returns: the tape.
+  public static func record(
+    decoder: WhisperDecoder, tokens: [Int], audio: WhisperDecoder.AudioContext,
+    ablatedCrossLayers: Set<Int> = [],
+    overrideAttention: ((AttentionKind, _ layer: Int, _ head: Int, UnsafeMutableBufferPointer<Float>) -> Void)? = nil
+  ) -> DecoderTape {
+    let dims = decoder.dimensions
+    let d = dims.nTextState
+    let heads = dims.nTextHead
+    let vocab = dims.nVocab
+    let n = tokens.count
+    let frames = audio.frames
+    precondition(n >= 1 && n <= dims.nTextCtx, "DecoderTape: \(n) tokens for a context of \(dims.nTextCtx)")
+    precondition(tokens.allSatisfy { $0 >= 0 && $0 < vocab }, "DecoderTape: token id outside the vocabulary")
+    precondition(
+      frames >= 1 && audio.keys.count == decoder.blocks.count && audio.keys.allSatisfy { $0.count == frames * d },
+      "DecoderTape: audio context of another model")
+
+    // x⁰ = E[tokens] + P[0 ..< T]
+    var x = [Float](repeating: 0, count: n * d)
+    x.withUnsafeMutableBufferPointer { out in
+      decoder.tokenEmbedding.withUnsafeBufferPointer { emb in
+        decoder.positional.withUnsafeBufferPointer { pos in
+          for (i, token) in tokens.enumerated() {
+            let o = out.baseAddress! + i * d
+            let e = emb.baseAddress! + token * d
+            let p = pos.baseAddress! + i * d
+            for c in 0..<d { o[c] = e[c] + p[c] }
+          }
+        }
+      }
+    }
+
+    var records: [LayerRecord] = []
+    var selfMaps: [[[Float]]] = []
+    var crossMaps: [[[Float]]] = []
+    records.reserveCapacity(decoder.blocks.count)
+    for (layer, block) in decoder.blocks.enumerated() {
+      // Causal self-attention.
+      let selfInput = x
+      let normed = block.selfNorm.forward(x, rows: n)
+      let q = block.selfAttention.query.forward(normed, rows: n)
+      let k = block.selfAttention.key.forward(normed, rows: n)
+      let v = block.selfAttention.value.forward(normed, rows: n)
+      let (mixed, selfP) = attend(
+        q, k, v, tq: n, tk: n, width: d, heads: heads, causal: true,
+        override: overrideAttention.map { f in { h, p in f(.selfAttention, layer, h, p) } })
+      addInPlace(&x, block.selfAttention.out.forward(mixed, rows: n))
+
+      // Cross-attention over the audio.
+      let crossInput = x
+      let crossQuery = block.crossAttention.query.forward(block.crossNorm.forward(x, rows: n), rows: n)
+      let (crossMixed, crossP) = attend(
+        crossQuery, audio.keys[layer], audio.values[layer], tq: n, tk: frames, width: d, heads: heads,
+        causal: false, override: overrideAttention.map { f in { h, p in f(.crossAttention, layer, h, p) } })
+      if !ablatedCrossLayers.contains(layer) {
+        addInPlace(&x, block.crossAttention.out.forward(crossMixed, rows: n))
+      }
+
+      // MLP, as MLPWeights.forward, keeping the pre-activation.
+      let mlpInput = x
+      let hiddenPre = block.mlp.fc1.forward(block.mlpNorm.forward(x, rows: n), rows: n)
+      var hidden = hiddenPre
+      hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
+      addInPlace(&x, block.mlp.fc2.forward(hidden, rows: n))
+
+      records.append(
+        LayerRecord(
+          selfInput: selfInput, query: q, key: k, value: v, crossInput: crossInput, mlpInput: mlpInput,
+          mlpHidden: hiddenPre))
+      selfMaps.append(selfP)
+      crossMaps.append(crossP)
+    }
+    let logits = decoder.logits(decoder.finalNorm.forward(x, rows: n), rows: n)
+    return DecoderTape(
+      tokens: tokens, count: n, frames: frames, layers: decoder.blocks.count, heads: heads, width: d,
+      vocab: vocab, crossAttention: crossMaps, selfAttention: selfMaps, logits: logits,
+      ablatedCrossLayers: ablatedCrossLayers, records: records, finalInput: x)
+  }
+
+  /// Multi-head attention as `Attention.forward` computes it (same sgemm and softmax calls),
+  /// keeping each head's probabilities and letting `override` edit them before use:
+  ///
+  /// ```
+  /// P_h = softmax(Q_h K_hᵀ / √d_h)  (causal: row i keeps j ≤ i),   O_h = P_h V_h
+  /// ```
+  /// - Returns: `O` `[tq, width]` and `P_h` `[tq, tk]` per head.
+  private static func attend(
+    _ q: [Float], _ k: [Float], _ v: [Float], tq: Int, tk: Int, width: Int, heads: Int, causal: Bool,
+    override: ((Int, UnsafeMutableBufferPointer<Float>) -> Void)?
+  ) -> (mixed: [Float], probabilities: [[Float]]) {
+    let dHead = width / heads
+    let scale = 1 / Float(dHead).squareRoot()
+    var mixed = [Float](repeating: 0, count: tq * width)
+    var maps: [[Float]] = []
+    maps.reserveCapacity(heads)
+    q.withUnsafeBufferPointer { q in
+      k.withUnsafeBufferPointer { k in
+        v.withUnsafeBufferPointer { v in
+          mixed.withUnsafeMutableBufferPointer { o in
+            for h in 0..<heads {
+              var p = [Float](repeating: 0, count: tq * tk)
+              p.withUnsafeMutableBufferPointer { p in
+                let scores = p.baseAddress!
+                cblas_sgemm(
+                  CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(dHead),
+                  scale, q.baseAddress! + h * dHead, Int32(width), k.baseAddress! + h * dHead, Int32(width),
+                  0, scores, Int32(tk))
+                if causal {
+                  Softmax.forward(scores, rows: tq, width: tk, valid: { $0 + 1 })
+                } else {
+                  Softmax.forward(scores, rows: tq, width: tk)
+                }
+                override?(h, p)
+                cblas_sgemm(
+                  CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(dHead), Int32(tk),
+                  1, scores, Int32(tk), v.baseAddress! + h * dHead, Int32(width),
+                  0, o.baseAddress! + h * dHead, Int32(width))
+              }
+              maps.append(p)
+            }
+          }
+        }
+      }
+    }
+    return (mixed, maps)
+  }
+}

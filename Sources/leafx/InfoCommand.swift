@@ -1,0 +1,47 @@
+import ArgumentParser
+import LeafXCore
+
+/// `leafx info`: what a model file holds.
+struct InfoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "info",
+    abstract: "Describe a Whisper model: format, sizes, vocabulary.",
+    discussion: """
+      MODEL is a CTranslate2 or Hugging Face directory, a ggml file, or a cached name.
+
+      Examples:
+        leafx info tiny.en
+        leafx info ggml-base.bin --format json
+      """)
+
+  @Argument(help: "Model path or cached name (default tiny.en).")
+  var model: String?
+
+  @Option(help: "Output format: text or json.")
+  var format: InfoFormat = .text
+
+  func run() throws {
+    let whisper = try WhisperModel.load(path: try ModelCache.resolve(model))
+    let d = whisper.dimensions
+    let text: String
+    switch format {
+    case .json:
+      text = TranscriptJSON.modelJSON(whisper) + "\n"
+    case .text:
+      text = """
+        model        \(whisper.name)
+        path         \(whisper.path)
+        format       \(whisper.format.rawValue)
+        vocabulary   \(d.nVocab) tokens, \(whisper.tokenizer.isMultilingual ? "multilingual (\(whisper.tokenizer.allLanguageCodes.count) languages)" : "English-only")
+        audio        \(d.nMels) mel bins, \(d.nAudioCtx) positions, width \(d.nAudioState), \(d.nAudioHead) heads, \(d.nAudioLayer) layers
+        text         \(d.nTextCtx) positions, width \(d.nTextState), \(d.nTextHead) heads, \(d.nTextLayer) layers
+
+        """
+    }
+    try OutputFile.write(Array(text.utf8), to: "-")
+  }
+}
+
+enum InfoFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
