@@ -510,7 +510,19 @@ typedef struct leafx_token {
     const char *text;     /**< its text (UTF-8; a token may hold part of a character), owned by the result */
     float probability;    /**< probability the decoder gave it */
     size_t i_segment;     /**< the segment it belongs to */
+    /* Explanation figures (explained results only; NAN / 0 for a plain transcription). */
+    double peak_s;        /**< centre of the heaviest frame of its attribution, seconds */
+    double start_s;       /**< smallest contiguous span holding half the attribution: start, seconds */
+    double end_s;         /**< ... and end, seconds */
+    float entropy;        /**< normalised entropy of the attribution, 0 (one frame) .. 1 (uniform) */
+    float padding_mass;   /**< share of the raw last-layer cross-attention on padding frames */
+    uint32_t flags;       /**< LEAFX_FLAG_* audit warnings (warnings, not verdicts) */
 } leafx_token;
+
+/** leafx_token.flags / leafx_word.flags: the attribution is spread out (normalised entropy > 0.85). */
+#define LEAFX_FLAG_DIFFUSE 1u
+/** The attribution peaks > 2 s from both neighbours', or the attention sat mostly on padding. */
+#define LEAFX_FLAG_WEAK_SUPPORT 2u
 
 /**
  * Accessor: token `i_token` (< n_tokens) into `token`.
@@ -533,6 +545,161 @@ leafx_status leafx_string_free(char *string);
 
 /** Destructor. Accepts NULL. A freed or foreign pointer gives LEAFX_ERR_MISUSE. Since 0.1. */
 leafx_status leafx_result_free(leafx_result *result);
+
+/* ------------------------------------------------------------------------- */
+/* Explanations                                                               */
+/* ------------------------------------------------------------------------- */
+
+/** Rollout depth (leafx_explain_params.depth). */
+typedef enum leafx_depth {
+    LEAFX_DEPTH_FULL = 0,         /**< every decoder layer (default) */
+    LEAFX_DEPTH_LAST_HALF = 1,    /**< layers L/2 .. L-1 */
+    LEAFX_DEPTH_MIDDLE_HALF = 2,  /**< layers L/4 .. L/4 + L/2 - 1 */
+    LEAFX_DEPTH_ONE = 3           /**< the last layer only */
+} leafx_depth;
+
+/** How tokens are explained. Fill with leafx_explain_params_init. */
+typedef struct leafx_explain_params {
+    size_t struct_size;               /**< set by _init */
+    /**
+     * Method name (static or caller-owned for the call): "leafx" (default), "leafx-grad",
+     * "leafx-causal", "leafx-paper", "leafx-paper-grad", "leafx-paper-causal", "raa",
+     * "raa-mean", "rollout", "grad-rollout", "random".
+     */
+    const char *method;
+    /** A transcript to explain instead of decoding (forced mode; audio <= 30 s), or NULL. */
+    const char *text;
+    float tau;                        /**< entropy temperature, > 0; default 1 */
+    float epsilon;                    /**< entropy/causal-weight epsilon, (0, 1); default 1e-8 */
+    int32_t depth;                    /**< a leafx_depth; default LEAFX_DEPTH_FULL */
+    uint64_t seed;                    /**< seed of the "random" method; default 0 */
+    /**
+     * How audio is decoded before it is explained, or NULL (default) for greedy decoding
+     * without timestamps (beam_size 1, without_timestamps 1), the reference convention.
+     * In forced mode only its language and task are used.
+     */
+    const leafx_transcribe_params *transcribe;
+    leafx_progress_callback progress; /**< NULL or a callback (stage "explain") */
+    void *progress_user_data;
+    leafx_abort_callback abort;       /**< NULL or a callback */
+    void *abort_user_data;
+} leafx_explain_params;
+
+/**
+ * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth).
+ * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
+ * Since 0.1.
+ */
+leafx_status leafx_explain_params_init(leafx_explain_params *params, size_t struct_size);
+#define LEAFX_EXPLAIN_PARAMS_INIT(p) leafx_explain_params_init((p), sizeof *(p))
+
+/** Check a filled params struct (method name, tau, epsilon, depth, nested transcribe
+    params). Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field. Since 0.1. */
+leafx_status leafx_explain_params_validate(const leafx_explain_params *params);
+
+/**
+ * Constructor: decode 16 kHz mono PCM (or take params->text) and attribute every written
+ * token and word to the audio's 20 ms frames (DESIGN §5-6).
+ * The result has the transcription accessors plus leafx_result_token_attribution,
+ * leafx_result_n_words, leafx_result_word and leafx_result_word_attribution.
+ * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT (bad params, unknown method, tau <= 0,
+ * empty forced text, a forced text longer than the decoder context), LEAFX_ERR_UNSUPPORTED
+ * (forced mode on audio longer than 30 s), LEAFX_CANCELLED.
+ * Ownership: free *out with leafx_result_free.
+ * Thread-safety: many threads may explain with one model at once. Since 0.1.
+ */
+leafx_status leafx_explain(const leafx_model *model, const float *pcm, size_t n_samples,
+                           const leafx_explain_params *params, leafx_result **out);
+
+/**
+ * Accessor: the attribution of token `i_token` of an explained result.
+ * values: receives n_frames non-negative floats summing to 1, owned by the result; value i
+ * is the share of frame first_frame + i, which covers [(first_frame + i) * frame_s,
+ * (first_frame + i + 1) * frame_s) seconds of the whole recording.
+ * first_frame, frame_s may be NULL.
+ * Errors: LEAFX_ERR_MISUSE (bad handle, or a result that was not explained),
+ * LEAFX_ERR_INVALID_ARGUMENT (index out of range, NULL values/n_frames). Since 0.1.
+ */
+leafx_status leafx_result_token_attribution(const leafx_result *result, size_t i_token, const float **values,
+                                            size_t *n_frames, size_t *first_frame, double *frame_s);
+
+/** Accessor: number of words of an explained result (0 for a plain transcription). Since 0.1. */
+leafx_status leafx_result_n_words(const leafx_result *result, size_t *n_words);
+
+/** One word of an explained result: tokens grouped as Whisper groups them. */
+typedef struct leafx_word {
+    size_t struct_size;     /**< sizeof(leafx_word) as the caller compiled it */
+    const char *text;       /**< the word without its leading space, owned by the result */
+    size_t i_first_token;   /**< its first token */
+    size_t n_tokens;
+    float probability;      /**< mean of its tokens' probabilities */
+    double peak_s;          /**< as leafx_token */
+    double start_s;
+    double end_s;
+    float entropy;
+    uint32_t flags;         /**< LEAFX_FLAG_* */
+} leafx_word;
+
+/** Accessor: word `i_word` into `word` (set word->struct_size first). Since 0.1. */
+leafx_status leafx_result_word(const leafx_result *result, size_t i_word, leafx_word *word);
+
+/** Accessor: the attribution of word `i_word` (the renormalised sum of its tokens'), as
+    leafx_result_token_attribution. Since 0.1. */
+leafx_status leafx_result_word_attribution(const leafx_result *result, size_t i_word, const float **values,
+                                           size_t *n_frames, size_t *first_frame, double *frame_s);
+
+/**
+ * Attention captured by another engine, for leafx_explain_attention (the bolt-on level of
+ * DESIGN §2). Arrays are row-major float32, borrowed for the call. Set struct_size to
+ * sizeof(leafx_attention_input) and fill every field (zero the optional ones).
+ */
+typedef struct leafx_attention_input {
+    size_t struct_size;
+    int32_t n_layers;               /**< L decoder layers */
+    int32_t n_heads;                /**< H heads per layer */
+    size_t n_queries;               /**< T decoder positions (the query axis) */
+    size_t n_keys;                  /**< K: length of the cross-attention key axis */
+    /** [L][H][T][K] attention probabilities of the queries over the key axis (required). */
+    const float *cross_attention;
+    /** [L][H][T][T] decoder self-attention probabilities, or NULL (treated as identity:
+        no mixing between positions, so rollout reduces to a sum over layers). */
+    const float *self_attention;
+    /** Keys [audio_begin, audio_end) are the audio frames (for a decoder-only speech LLM,
+        the audio pseudo-tokens); audio_end 0 means K. The rest counts as padding. */
+    size_t audio_begin;
+    size_t audio_end;
+    /** Explained rows: the query positions whose logits predicted each explained token. */
+    const size_t *rows;
+    size_t n_rows;
+    /** Optional [n_rows] ids of the explained tokens (for output); NULL gives -1. */
+    const int32_t *token_ids;
+    /** Optional gradients of each explained token's log-probability with respect to the
+        attention: [n_rows][L][H][T][K] and [n_rows][L][H][T][T] (self may be NULL when
+        cross is given). Required by the -grad and -causal methods and grad-rollout. */
+    const float *cross_gradients;
+    const float *self_gradients;
+    /** Optional [L][n_rows] increases of each token's NLL when layer l's cross-attention
+        output is zeroed. Required by the -causal methods. */
+    const float *ablation_deltas;
+    /** Duration of one key frame in seconds (0.02 for Whisper). */
+    double frame_s;
+    /** Index of the first audio frame on the caller's timeline (for first_frame). */
+    size_t first_frame;
+} leafx_attention_input;
+
+/**
+ * Constructor: LEAF-X, or any other method of leafx_explain_params.method, on attention
+ * captured in another engine (forced mode needs leafx's own engine: params->text must be
+ * NULL). The
+ * result's tokens are the explained rows, with the attribution accessors; it has no text,
+ * segments or words. params: only method, tau, epsilon, depth and seed are used.
+ * Errors: LEAFX_ERR_INVALID_ARGUMENT naming the field (NULL arrays, zero or inconsistent
+ * sizes, rows out of range, an audio range outside the key axis, missing gradients or
+ * ablation deltas for the method, non-finite values), LEAFX_ERR_MISUSE.
+ * Ownership: free *out with leafx_result_free. Thread-safe. Since 0.1.
+ */
+leafx_status leafx_explain_attention(const leafx_attention_input *input, const leafx_explain_params *params,
+                                     leafx_result **out);
 
 #ifdef __cplusplus
 }

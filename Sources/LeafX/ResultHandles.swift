@@ -12,47 +12,173 @@ final class ModelHandle: Sendable {
   }
 }
 
-/// `leafx_result`: a transcript with every string the accessors lend pinned, and the
-/// segment and token views C reads.
+/// An attribution lent to C: values pinned, with the first frame's global index.
+struct PinnedAttribution: @unchecked Sendable {  // immutable after init
+  let values: PinnedFloats
+  let count: Int
+  let firstFrame: Int
+}
+
+/// `leafx_result`: a transcript, an explanation or external attributions, with every string
+/// and array the accessors lend pinned for the handle's lifetime, and the C views
+/// (segments, tokens, words) built once.
 final class ResultHandle: @unchecked Sendable {  // immutable after init
-  let transcript: Transcript
-  let model: WhisperModel
   let text: PinnedCString
   let language: PinnedCString
-  private let strings: [PinnedCString]
+  let languageProbability: Float
   let segments: [leafx_segment]
   let tokens: [leafx_token]
+  let words: [leafx_word]
+  /// Empty for a plain transcription.
+  let tokenAttributions: [PinnedAttribution]
+  let wordAttributions: [PinnedAttribution]
+  let json: @Sendable () -> String
+  /// Duration of one attribution frame, seconds.
+  let frameSeconds: Double
+  private let strings: [PinnedCString]
 
-  init(_ transcript: Transcript, model: WhisperModel) {
-    self.transcript = transcript
-    self.model = model
-    text = PinnedCString(transcript.text)
-    language = PinnedCString(transcript.language)
+  /// A plain transcription.
+  convenience init(_ transcript: Transcript, model: WhisperModel) {
     var strings: [PinnedCString] = []
     var segments: [leafx_segment] = []
     var tokens: [leafx_token] = []
     let tokenizer = model.tokenizer
     for (index, segment) in transcript.segments.enumerated() {
-      let segmentText = PinnedCString(segment.text)
-      strings.append(segmentText)
       let first = tokens.count
       for (id, probability) in zip(segment.tokens, segment.tokenProbabilities) where !tokenizer.isSpecial(id) {
-        let tokenText = PinnedCString(tokenizer.tokenText(id))
-        strings.append(tokenText)
-        tokens.append(
-          leafx_token(
-            struct_size: MemoryLayout<leafx_token>.size, id: Int32(id), text: UnsafePointer(tokenText.pointer),
-            probability: probability, i_segment: index))
+        tokens.append(Self.token(id: id, text: tokenizer.tokenText(id), probability: probability, segment: index, strings: &strings))
       }
-      segments.append(
-        leafx_segment(
-          struct_size: MemoryLayout<leafx_segment>.size, start_s: segment.start, end_s: segment.end,
-          text: UnsafePointer(segmentText.pointer), i_first_token: first, n_tokens: tokens.count - first,
-          avg_logprob: segment.avgLogProb, no_speech_prob: segment.noSpeechProb, temperature: segment.temperature,
-          compression_ratio: segment.compressionRatio))
+      segments.append(Self.segment(segment, first: first, count: tokens.count - first, strings: &strings))
     }
-    self.strings = strings
+    self.init(
+      text: transcript.text, language: transcript.language, languageProbability: transcript.languageProbability,
+      segments: segments, tokens: tokens, words: [], tokenAttributions: [], wordAttributions: [], strings: strings,
+      json: { TranscriptJSON.render(transcript, model: model, audioPath: nil) })
+  }
+
+  /// An explanation: tokens are the explained tokens; each belongs to the segment of its
+  /// window that covers it in text order.
+  convenience init(_ e: Explanation, model: WhisperModel) {
+    var strings: [PinnedCString] = []
+    let t = e.transcript
+    // Segments per window (matched by seek), in order.
+    var segmentsOfWindow: [Int: [Int]] = [:]
+    for (i, s) in t.segments.enumerated() {
+      if let w = t.windows.firstIndex(where: { $0.seek == s.seek }) { segmentsOfWindow[w, default: []].append(i) }
+    }
+    var tokens: [leafx_token] = []
+    var tokenAttributions: [PinnedAttribution] = []
+    var segmentOfToken: [Int] = []
+    var used: [Int: Int] = [:]
+    for token in e.tokens {
+      let candidates = segmentsOfWindow[token.window] ?? []
+      // Walk the window's segments by their text-token counts.
+      var segment = candidates.last ?? 0
+      var seen = used[token.window, default: 0]
+      for c in candidates {
+        let n = t.segments[c].tokens.filter { !model.tokenizer.isSpecial($0) }.count
+        if seen < n { segment = c; break }
+        seen -= n
+      }
+      used[token.window, default: 0] += 1
+      segmentOfToken.append(segment)
+      var c = Self.token(id: token.id, text: token.text, probability: token.probability, segment: segment, strings: &strings)
+      Self.fill(&c, token.attribution, flags: token.flags)
+      tokens.append(c)
+      tokenAttributions.append(Self.pin(token.attribution))
+    }
+    var segments: [leafx_segment] = []
+    for (i, s) in t.segments.enumerated() {
+      let members = segmentOfToken.indices.filter { segmentOfToken[$0] == i }
+      segments.append(Self.segment(s, first: members.first ?? tokens.count, count: members.count, strings: &strings))
+    }
+    var words: [leafx_word] = []
+    var wordAttributions: [PinnedAttribution] = []
+    for w in e.words {
+      let text = PinnedCString(w.word)
+      strings.append(text)
+      let a = w.attribution
+      words.append(
+        leafx_word(
+          struct_size: MemoryLayout<leafx_word>.size, text: UnsafePointer(text.pointer), i_first_token: w.tokens.first ?? 0,
+          n_tokens: w.tokens.count, probability: w.probability, peak_s: a.peak, start_s: a.start, end_s: a.end,
+          entropy: a.normalizedEntropy, flags: Self.flagBits(w.flags)))
+      wordAttributions.append(Self.pin(a))
+    }
+    self.init(
+      text: e.text, language: t.language, languageProbability: t.languageProbability, segments: segments, tokens: tokens,
+      words: words, tokenAttributions: tokenAttributions, wordAttributions: wordAttributions, strings: strings,
+      json: { ExplanationJSON.render(e, model: model, audioPath: nil) })
+  }
+
+  /// Attributions of attention captured elsewhere: one token per explained row.
+  convenience init(external attributions: [TokenAttribution], tokenIDs: [Int32]?) {
+    var strings: [PinnedCString] = []
+    var tokens: [leafx_token] = []
+    for (k, a) in attributions.enumerated() {
+      var c = Self.token(id: Int(tokenIDs?[k] ?? -1), text: "", probability: .nan, segment: 0, strings: &strings)
+      Self.fill(&c, a, flags: [])
+      tokens.append(c)
+    }
+    let pinned = attributions.map(Self.pin)
+    self.init(
+      text: "", language: "", languageProbability: 0, segments: [], tokens: tokens, words: [],
+      tokenAttributions: pinned, wordAttributions: [], strings: strings,
+      frameSeconds: attributions.first?.frameSeconds ?? TokenAttribution.whisperFrameSeconds,
+      json: { ExternalAttributionJSON.render(attributions, tokenIDs: tokenIDs) })
+  }
+
+  private init(
+    text: String, language: String, languageProbability: Float, segments: [leafx_segment], tokens: [leafx_token],
+    words: [leafx_word], tokenAttributions: [PinnedAttribution], wordAttributions: [PinnedAttribution],
+    strings: [PinnedCString], frameSeconds: Double = TokenAttribution.whisperFrameSeconds,
+    json: @escaping @Sendable () -> String
+  ) {
+    self.text = PinnedCString(text)
+    self.language = PinnedCString(language)
+    self.languageProbability = languageProbability
     self.segments = segments
     self.tokens = tokens
+    self.words = words
+    self.tokenAttributions = tokenAttributions
+    self.wordAttributions = wordAttributions
+    self.strings = strings
+    self.json = json
+    self.frameSeconds = frameSeconds
+  }
+
+  static func token(id: Int, text: String, probability: Float, segment: Int, strings: inout [PinnedCString]) -> leafx_token {
+    let pinned = PinnedCString(text)
+    strings.append(pinned)
+    return leafx_token(
+      struct_size: MemoryLayout<leafx_token>.size, id: Int32(truncatingIfNeeded: id), text: UnsafePointer(pinned.pointer),
+      probability: probability, i_segment: segment, peak_s: .nan, start_s: .nan, end_s: .nan, entropy: .nan,
+      padding_mass: .nan, flags: 0)
+  }
+
+  static func fill(_ c: inout leafx_token, _ a: TokenAttribution, flags: [String]) {
+    c.peak_s = a.peak
+    c.start_s = a.start
+    c.end_s = a.end
+    c.entropy = a.normalizedEntropy
+    c.padding_mass = a.paddingMass
+    c.flags = flagBits(flags)
+  }
+
+  static func segment(_ s: TranscriptSegment, first: Int, count: Int, strings: inout [PinnedCString]) -> leafx_segment {
+    let text = PinnedCString(s.text)
+    strings.append(text)
+    return leafx_segment(
+      struct_size: MemoryLayout<leafx_segment>.size, start_s: s.start, end_s: s.end, text: UnsafePointer(text.pointer),
+      i_first_token: first, n_tokens: count, avg_logprob: s.avgLogProb, no_speech_prob: s.noSpeechProb,
+      temperature: s.temperature, compression_ratio: s.compressionRatio)
+  }
+
+  static func flagBits(_ flags: [String]) -> UInt32 {
+    (flags.contains("diffuse") ? LEAFX_FLAG_DIFFUSE : 0) | (flags.contains("weak-support") ? LEAFX_FLAG_WEAK_SUPPORT : 0)
+  }
+
+  static func pin(_ a: TokenAttribution) -> PinnedAttribution {
+    PinnedAttribution(values: PinnedFloats(a.values), count: a.values.count, firstFrame: a.offset)
   }
 }

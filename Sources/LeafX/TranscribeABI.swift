@@ -50,6 +50,10 @@ struct TranscribeRequest {
   }
 }
 
+func transcribeOptions(_ params: UnsafePointer<leafx_transcribe_params>?) throws -> TranscribeRequest {
+  try transcribeRequest(params)
+}
+
 private func transcribeRequest(_ params: UnsafePointer<leafx_transcribe_params>?) throws -> TranscribeRequest {
   let raw = try ParamsStruct.read(
     params, defaults: defaultTranscribeParams(), minimumSize: transcribeParamsSize, name: "leafx_transcribe_params")
@@ -157,7 +161,7 @@ public func leafx_result_language(
   return abiCall("leafx_result_language") {
     let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
     try required(code, "code").pointee = UnsafePointer(handle.language.pointer)
-    probability?.pointee = handle.transcript.languageProbability
+    probability?.pointee = handle.languageProbability
   }
 }
 
@@ -215,7 +219,7 @@ public func leafx_result_to_json(_ result: OpaquePointer?, _ json: UnsafeMutable
   return abiCall("leafx_result_to_json") {
     let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
     let json = try required(json, "json")
-    let text = PinnedCString(TranscriptJSON.render(handle.transcript, model: handle.model, audioPath: nil))
+    let text = PinnedCString(handle.json())
     json.pointee = HandleRegistry.shared.insertString(text)
   }
 }

@@ -66,6 +66,37 @@ int main(void) {
     char *json = NULL;
     failures += leafx_result_to_json(result, &json) != LEAFX_ERR_MISUSE;
     failures += leafx_string_free(json) != LEAFX_OK;
+    leafx_explain_params ep;
+    failures += leafx_explain_params_init(&ep, sizeof ep) != LEAFX_OK;
+    failures += leafx_explain_params_validate(&ep) != LEAFX_OK;
+    failures += leafx_explain(model, pcm, 320, &ep, &result) != LEAFX_ERR_MISUSE;
+    const float *values = NULL;
+    size_t n_frames = 0, first_frame = 0;
+    double frame_s = 0;
+    failures += leafx_result_token_attribution(result, 0, &values, &n_frames, &first_frame, &frame_s) != LEAFX_ERR_MISUSE;
+    failures += leafx_result_n_words(result, &n) != LEAFX_ERR_MISUSE;
+    leafx_word word;
+    word.struct_size = sizeof word;
+    failures += leafx_result_word(result, 0, &word) != LEAFX_ERR_MISUSE;
+    failures += leafx_result_word_attribution(result, 0, &values, &n_frames, &first_frame, &frame_s) != LEAFX_ERR_MISUSE;
+
+    /* The bolt-on entry on a 1-layer, 1-head, 1-query, 2-key attention. */
+    float attention[2] = {0.25f, 0.75f};
+    size_t rows[1] = {0};
+    leafx_attention_input input = {0};
+    input.struct_size = sizeof input;
+    input.n_layers = 1;
+    input.n_heads = 1;
+    input.n_queries = 1;
+    input.n_keys = 2;
+    input.cross_attention = attention;
+    input.rows = rows;
+    input.n_rows = 1;
+    input.frame_s = 0.02;
+    ep.method = "raa";
+    failures += leafx_explain_attention(&input, &ep, &result) != LEAFX_OK;
+    failures += leafx_result_token_attribution(result, 0, &values, &n_frames, &first_frame, &frame_s) != LEAFX_OK ||
+                n_frames != 2 || values[1] != 0.75f;
     failures += leafx_result_free(result) != LEAFX_OK;
     failures += leafx_model_free(model) != LEAFX_OK;
 

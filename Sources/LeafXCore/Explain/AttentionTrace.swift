@@ -25,15 +25,18 @@ public struct AttentionTrace: Sendable {
   /// `[layer][head]` → `[T]`: the share of each row's cross-attention on padding frames.
   public let crossPadding: [[[Float]]]
 
-  /// Crops raw `[T, totalFrames]` cross-attention maps to the first `frames` columns and
-  /// renormalises each row.
+  /// Crops raw `[T, totalFrames]` cross-attention maps to the `frames` columns starting at
+  /// `audioStart` (0 for Whisper; the audio pseudo-tokens of a decoder-only model elsewhere)
+  /// and renormalises each row.
   public init(
-    tokens: [Int], frames: Int, totalFrames: Int, rawCross: [[[Float]]], selfAttention: [[[Float]]]
+    tokens: [Int], frames: Int, totalFrames: Int, rawCross: [[[Float]]], selfAttention: [[[Float]]],
+    audioStart: Int = 0
   ) {
     self.tokens = tokens
     self.layers = rawCross.count
     self.heads = rawCross.first?.count ?? 0
-    let f = max(1, min(frames, totalFrames))
+    let start = max(0, min(audioStart, totalFrames - 1))
+    let f = max(1, min(frames, totalFrames - start))
     self.frames = f
     let t = tokens.count
     var cropped: [[[Float]]] = []
@@ -47,13 +50,14 @@ public struct AttentionTrace: Sendable {
         map.withUnsafeBufferPointer { src in
           out.withUnsafeMutableBufferPointer { dst in
             for row in 0..<t {
+              let base = row * totalFrames + start
               var inside: Float = 0
-              for j in 0..<f { inside += src[row * totalFrames + j] }
-              var total: Float = inside
-              for j in f..<totalFrames { total += src[row * totalFrames + j] }
-              pad[row] = total > 0 ? 1 - inside / total : 0
+              for j in 0..<f { inside += src[base + j] }
+              var total: Float = 0
+              for j in 0..<totalFrames { total += src[row * totalFrames + j] }
+              pad[row] = total > 0 ? max(0, 1 - inside / total) : 0
               let scale: Float = inside > 0 ? 1 / inside : 0
-              for j in 0..<f { dst[row * f + j] = src[row * totalFrames + j] * scale }
+              for j in 0..<f { dst[row * f + j] = src[base + j] * scale }
             }
           }
         }

@@ -1,6 +1,28 @@
-/// Everything the methods may need about one window, computed lazily and at most once: the
-/// attention trace, and per explained token the gradients and ablation deltas.
-final class WindowContext {
+/// What the gradients are taken of.
+enum GradientTarget: Hashable {
+  /// log p(y_t) under the full softmax (LEAF-X).
+  case logProb
+  /// The raw logit of y_t (Chefer's grad-rollout).
+  case logit
+}
+
+/// What the methods read about one window: the attention trace, the explained rows, and on
+/// demand each explained token's gradients and the per-layer ablation deltas. Implemented by
+/// leafx's own engine (WindowContext) and by attention captured elsewhere (ExternalAttention).
+protocol AttributionInputs: AnyObject {
+  var trace: AttentionTrace { get }
+  var rows: [Int] { get }
+  var windowSeek: Int { get }
+  /// Gradients of explained token `k`, cropped like the trace.
+  func gradients(_ k: Int, of target: GradientTarget) throws -> CroppedGradients
+  /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention output is zeroed.
+  func ablationDeltas() throws -> [[Float]]
+}
+
+/// Everything the methods may need about one window of leafx's own engine, computed lazily
+/// and at most once: the attention trace, and per explained token the gradients and
+/// ablation deltas.
+final class WindowContext: AttributionInputs {
   let model: WhisperModel
   /// Decoder input: prompt + written tokens.
   let input: [Int]
@@ -32,14 +54,6 @@ final class WindowContext {
     tokens: input, frames: audioFrames, totalFrames: audio.frames, rawCross: tape.crossAttention,
     selfAttention: tape.selfAttention)
 
-  /// What the gradients are taken of.
-  enum GradientTarget: Hashable {
-    /// log p(y_t) under the full softmax (LEAF-X).
-    case logProb
-    /// The raw logit of y_t (Chefer's grad-rollout).
-    case logit
-  }
-
   private var gradientCache: [GradientTarget: [Int: CroppedGradients]] = [:]
 
   /// Gradients of explained token `k` (row `rows[k]`), cropped to the audio frames.
@@ -68,7 +82,9 @@ final class WindowContext {
 
   /// Δ_l(t) = NLL_t(layer l's cross-attention output zeroed) − NLL_t(full), `[layer][k]`:
   /// one ablated teacher-forced pass per layer, all tokens at once (DESIGN §6.4).
-  lazy var ablationDeltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
+  func ablationDeltas() -> [[Float]] { deltas }
+
+  private lazy var deltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
     let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
     return rows.indices.map { k in
       tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
@@ -81,7 +97,7 @@ final class WindowContext {
 struct MethodRunner {
   let options: ExplainOptions
 
-  func attributions(_ context: WindowContext) throws -> [[Float]] {
+  func attributions(_ context: any AttributionInputs) throws -> [[Float]] {
     let trace = context.trace
     let rows = context.rows
     let layers = options.depth.layers(of: trace.layers)
@@ -98,20 +114,20 @@ struct MethodRunner {
       return RandomAttribution.attributions(
         rows: rows, frames: trace.frames, seed: options.seed, windowSeek: context.windowSeek)
     case .gradRollout:
-      return rows.indices.map { k in
-        GradientRollout.attribution(trace, row: rows[k], gradients: context.gradients(k, of: .logit), layers: layers)
+      return try rows.indices.map { k in
+        GradientRollout.attribution(trace, row: rows[k], gradients: try context.gradients(k, of: .logit), layers: layers)
       }
     case .leafxPaperGrad, .leafxGrad:
-      return rows.indices.map { k in
+      return try rows.indices.map { k in
         LeafXPaper.attribution(
-          trace, row: rows[k], gradients: context.gradients(k, of: .logProb), layers: layers, options: options,
+          trace, row: rows[k], gradients: try context.gradients(k, of: .logProb), layers: layers, options: options,
           ablationDeltas: nil)
       }
     case .leafxPaperCausal, .leafxCausal:
-      let deltas = context.ablationDeltas
-      return rows.indices.map { k in
+      let deltas = try context.ablationDeltas()
+      return try rows.indices.map { k in
         LeafXPaper.attribution(
-          trace, row: rows[k], gradients: context.gradients(k, of: .logProb), layers: layers, options: options,
+          trace, row: rows[k], gradients: try context.gradients(k, of: .logProb), layers: layers, options: options,
           ablationDeltas: deltas.map { $0[k] })
       }
     }

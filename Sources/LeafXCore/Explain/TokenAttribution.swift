@@ -17,12 +17,14 @@ public struct TokenAttribution: Sendable {
   public var normalizedEntropy: Float
   /// Mass the raw cross-attention put on padding frames (mean over heads of the last layer).
   public var paddingMass: Float
+  /// Duration of one frame in seconds (0.02 for Whisper's encoder).
+  public var frameSeconds: Double
 
-  public static let frameSeconds = 0.02
+  public static let whisperFrameSeconds = 0.02
 
   /// Normalises `raw` (negative values clipped; an all-zero map becomes uniform) and computes
   /// the summary figures.
-  public init(raw: [Float], offset: Int, paddingMass: Float) {
+  public init(raw: [Float], offset: Int, paddingMass: Float, frameSeconds: Double = whisperFrameSeconds) {
     var values = raw.map { $0.isFinite ? max($0, 0) : 0 }
     let total = values.reduce(0, +)
     if total > 0 {
@@ -33,12 +35,13 @@ public struct TokenAttribution: Sendable {
     self.offset = offset
     self.values = values
     self.paddingMass = paddingMass
+    self.frameSeconds = frameSeconds
     let f = values.count
     let peakIndex = values.indices.max { values[$0] < values[$1] } ?? 0
-    peak = (Double(offset + peakIndex) + 0.5) * Self.frameSeconds
+    peak = (Double(offset + peakIndex) + 0.5) * frameSeconds
     let (first, last) = Self.halfMassSpan(values)
-    start = Double(offset + first) * Self.frameSeconds
-    end = Double(offset + last + 1) * Self.frameSeconds
+    start = Double(offset + first) * frameSeconds
+    end = Double(offset + last + 1) * frameSeconds
     var entropy: Float = 0
     for v in values where v > 0 { entropy -= v * logf(v) }
     normalizedEntropy = f > 1 ? entropy / logf(Float(f)) : 0
