@@ -134,12 +134,7 @@ public func leafx_result_n_words(_ result: OpaquePointer?, _ count: UnsafeMutabl
 public func leafx_result_word(_ result: OpaquePointer?, _ index: Int, _ word: UnsafeMutablePointer<leafx_word>?) -> leafx_status {
   abiCall("leafx_result_word") {
     let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
-    let destination = try required(word, "word")
-    guard handle.words.indices.contains(index) else {
-      throw LeafXError.invalidArgument(
-        argument: "i_word", reason: "\(UInt(bitPattern: index)) is out of range (\(handle.words.count) words)")
-    }
-    try OutStruct.write(handle.words[index], to: destination, name: "leafx_word")
+    try OutStruct.element(handle.words, index, kind: "word", to: word)
   }
 }
 

@@ -28,6 +28,19 @@ enum OutStruct {
   }
 }
 
+extension OutStruct {
+  /// Writes element `index` of `items` (one of a result's segments, tokens or words) to the
+  /// caller's struct, or throws `invalidArgument` naming `i_<kind>` when out of range.
+  static func element<T>(_ items: [T], _ index: Int, kind: String, to destination: UnsafeMutablePointer<T>?) throws {
+    let destination = try required(destination, kind)
+    guard items.indices.contains(index) else {
+      throw LeafXError.invalidArgument(
+        argument: "i_\(kind)", reason: "\(UInt(bitPattern: index)) is out of range (\(items.count) \(kind)s)")
+    }
+    try write(items[index], to: destination, name: "leafx_\(kind)")
+  }
+}
+
 /// A C string whose storage lives as long as its owner (a handle).
 final class PinnedCString: @unchecked Sendable {  // immutable after init
   let pointer: UnsafeMutablePointer<CChar>

@@ -180,12 +180,7 @@ public func leafx_result_segment(
 ) -> leafx_status {
   abiCall("leafx_result_segment") {
     let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
-    let destination = try required(segment, "segment")
-    guard handle.segments.indices.contains(index) else {
-      throw LeafXError.invalidArgument(
-        argument: "i_segment", reason: "\(UInt(bitPattern: index)) is out of range (\(handle.segments.count) segments)")
-    }
-    try OutStruct.write(handle.segments[index], to: destination, name: "leafx_segment")
+    try OutStruct.element(handle.segments, index, kind: "segment", to: segment)
   }
 }
 
@@ -204,12 +199,7 @@ public func leafx_result_token(
 ) -> leafx_status {
   abiCall("leafx_result_token") {
     let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
-    let destination = try required(token, "token")
-    guard handle.tokens.indices.contains(index) else {
-      throw LeafXError.invalidArgument(
-        argument: "i_token", reason: "\(UInt(bitPattern: index)) is out of range (\(handle.tokens.count) tokens)")
-    }
-    try OutStruct.write(handle.tokens[index], to: destination, name: "leafx_token")
+    try OutStruct.element(handle.tokens, index, kind: "token", to: token)
   }
 }
 

@@ -45,7 +45,7 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Spoken language code; detected when omitted (multilingual models).")
   var language: String?
 
-  @Option(help: "Output format: json or csv (one row per token and frame).")
+  @Option(help: "Output format: json, csv (one row per token and frame) or text (a word table).")
   var format: ExplainFormat = .json
 
   @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
@@ -69,13 +69,38 @@ struct ExplainCommand: ParsableCommand {
     switch format {
     case .json: rendered = ExplanationJSON.render(explanation, model: whisper, audioPath: audio) + "\n"
     case .csv: rendered = ExplanationCSV.render(explanation)
+    case .text: rendered = ExplanationText.render(explanation)
     }
     try OutputFile.write(Array(rendered.utf8), to: output)
   }
 }
 
 enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
-  case json, csv
+  case json, csv, text
+}
+
+/// A human-readable summary: the transcript, then one line per word with the stretch of
+/// audio that holds half its attribution, its peak, probability and audit flags.
+enum ExplanationText {
+  static func render(_ e: Explanation) -> String {
+    var out = "\(e.text.stripped)\n\n"
+    out += "word                 half-mass span        peak     prob   flags\n"
+    for w in e.words {
+      let a = w.attribution
+      let name = w.word.count > 20 ? String(w.word.prefix(19)) + "…" : w.word
+      out += pad(name, 20) + " " + pad("\(JSONText.seconds(a.start))–\(JSONText.seconds(a.end)) s", 21) + " "
+      out += pad("\(JSONText.seconds(a.peak)) s", 8) + " " + pad(String(format2(w.probability)), 6) + " "
+      out += w.flags.joined(separator: ",") + "\n"
+    }
+    return out
+  }
+
+  static func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+
+  static func format2(_ x: Float) -> String {
+    let v = Int((x * 100).rounded())
+    return "\(v / 100).\(v % 100 < 10 ? "0" : "")\(v % 100)"
+  }
 }
 
 /// `token_index,token,word_index,frame,time,value` rows, long format for spreadsheets and pandas.
