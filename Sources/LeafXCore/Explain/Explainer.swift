@@ -7,6 +7,10 @@ public struct Explainer {
   public var options: ExplainOptions
   public var decoding: DecodingOptions
   public var progress: ((Double) -> Bool)?
+  /// Decode audio longer than 30 s with timestamps even when `decoding` asks for none:
+  /// without them Whisper seeks window by window blindly and skips speech (on the dev set
+  /// joined into 44 s, greedy decoding without timestamps dropped two whole utterances).
+  public var timestampsBeyondOneWindow = true
 
   public init(model: WhisperModel, options: ExplainOptions, decoding: DecodingOptions, progress: ((Double) -> Bool)? = nil) {
     self.model = model
@@ -16,7 +20,8 @@ public struct Explainer {
   }
 
   /// Greedy decoding without timestamps (the convention the reference attributions use);
-  /// `leafx explain` starts from these.
+  /// `leafx explain` starts from these. Audio longer than one window is decoded with
+  /// timestamps all the same (see `timestampsBeyondOneWindow`).
   public static var defaultDecoding: DecodingOptions {
     var d = DecodingOptions()
     d.beamSize = 1
@@ -38,7 +43,9 @@ public struct Explainer {
     if let text {
       transcript = try forcedTranscript(pcm, text: text)
     } else {
-      transcript = try Transcriber(model: model, options: decoding, progress: progress.map { p in { p($0 * 0.5) } })
+      var options = decoding
+      if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
+      transcript = try Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
         .transcribe(pcm)
     }
     return try explain(pcm, transcript: transcript, forced: text != nil, methods: methods)
