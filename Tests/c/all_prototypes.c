@@ -71,7 +71,7 @@ int main(void) {
     failures += leafx_explain_params_validate(&ep) != LEAFX_OK;
     failures += leafx_explain(model, pcm, 320, &ep, &result) != LEAFX_ERR_MISUSE;
     const float *values = NULL;
-    size_t n_frames = 0, first_frame = 0;
+    size_t first_frame = 0;
     double frame_s = 0;
     failures += leafx_result_token_attribution(result, 0, &values, &n_frames, &first_frame, &frame_s) != LEAFX_ERR_MISUSE;
     failures += leafx_result_n_words(result, &n) != LEAFX_ERR_MISUSE;
