@@ -39,9 +39,11 @@ public struct LocalizationBench {
       progress?(n, utterance.id)
       let audio = try AudioDecoder.load(path: utterance.audio)
       let explainer = Explainer(model: model, options: options, decoding: decoding)
-      // Decode once; explain with each method on its own so the runtime column is per method
-      // (encoder pass and trace included, decoding excluded).
-      let transcript = try Transcriber(model: model, options: decoding).transcribe(audio.samples)
+      // Decode once (keeping the encoder output); explain with each method on its own so the
+      // runtime column is per method (trace, gradients and ablations; decoding excluded).
+      var transcriber = Transcriber(model: model, options: decoding)
+      transcriber.retainAudioContext = true
+      let transcript = try transcriber.transcribe(audio.samples)
       var explanations: [Explanation] = []
       for (m, method) in methods.enumerated() {
         let started = Self.now()

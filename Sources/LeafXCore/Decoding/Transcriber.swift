@@ -19,7 +19,7 @@ public struct TranscriptSegment: Sendable, Equatable {
 
 /// One decoded 30 s window: what the decoder was given and what it wrote. Explanations
 /// replay exactly this (DESIGN §5: a teacher-forced pass over the window's final tokens).
-public struct DecodedWindow: Sendable, Equatable {
+public struct DecodedWindow: Sendable {
   /// First mel frame (10 ms) of the window.
   public var seek: Int
   /// Mel frames of audio in the window (≤ 3000; the rest is zero padding).
@@ -30,6 +30,9 @@ public struct DecodedWindow: Sendable, Equatable {
   public var tokens: [Int]
   /// Probability of each of `tokens`.
   public var probabilities: [Float]
+  /// The window's cross-attention keys and values, kept when the transcriber was asked to
+  /// (`retainAudioContext`) so that an explanation need not run the encoder again.
+  public var audio: WhisperDecoder.AudioContext? = nil
 }
 
 /// A whole transcription.
@@ -56,6 +59,9 @@ public struct Transcriber {
   public let options: DecodingOptions
   /// Called after each window with the fraction of the audio done; return false to cancel.
   public var progress: ((Double) -> Bool)?
+  /// Keep each window's encoder output (cross keys/values) in `Transcript.windows`, for an
+  /// explanation that follows (costs ~2·L·1500·d floats per window).
+  public var retainAudioContext = false
 
   public init(model: WhisperModel, options: DecodingOptions, progress: ((Double) -> Bool)? = nil) {
     self.model = model
@@ -132,7 +138,7 @@ public struct Transcriber {
       windows.append(
         DecodedWindow(
           seek: seek, frames: segmentSize, prompt: prompt, tokens: result.tokens,
-          probabilities: result.tokenLogProbs.map { expf($0) }))
+          probabilities: result.tokenLogProbs.map { expf($0) }, audio: retainAudioContext ? audio : nil))
       let (pieces, nextSeek) = split(
         result, timeOffset: timeOffset, segmentSize: segmentSize, segmentDuration: segmentDuration, seek: seek)
       for piece in pieces {

@@ -159,8 +159,14 @@ public struct WindowDecoder {
         }
       }
       if finished.count >= maxFinished || next.isEmpty { break }
+      // All live beams in one decoder step (the output projection is read once for all).
+      var caches = next.map(\.cache)
+      for i in next.indices { next[i].cache = WhisperDecoder.Cache(layers: 0) }  // caches uniquely owned
+      let logits = model.decoder.step(next.map { $0.tokens.last! }, caches: &caches, audio: audio)
+      let vocab = model.dimensions.nVocab
       for i in next.indices {
-        next[i].nextLogits = model.decoder.forward([next[i].tokens.last!], cache: &next[i].cache, audio: audio)
+        next[i].cache = caches[i]
+        next[i].nextLogits = Array(logits[(i * vocab)..<((i + 1) * vocab)])
       }
       beams = next
     }

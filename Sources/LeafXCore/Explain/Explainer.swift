@@ -45,8 +45,9 @@ public struct Explainer {
     } else {
       var options = decoding
       if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
-      transcript = try Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
-        .transcribe(pcm)
+      var transcriber = Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
+      transcriber.retainAudioContext = true
+      transcript = try transcriber.transcribe(pcm)
     }
     return try explain(pcm, transcript: transcript, forced: text != nil, methods: methods)
   }
@@ -56,7 +57,8 @@ public struct Explainer {
     _ pcm: [Float], transcript: Transcript, forced: Bool, methods: [AttributionMethod]
   ) throws -> [Explanation] {
     try options.validate()
-    let mel = try model.features(pcm)
+    // Log-mel only when a window must be encoded again.
+    let mel = transcript.windows.allSatisfy { $0.audio != nil } ? nil : try model.features(pcm)
     var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
     for (windowIndex, window) in transcript.windows.enumerated() {
       let perMethod = try explainWindow(window, mel: mel, sampleCount: pcm.count, methods: methods)
@@ -84,7 +86,7 @@ public struct Explainer {
 
   /// The explained tokens of one window, per method.
   func explainWindow(
-    _ window: DecodedWindow, mel: MelSpectrogram, sampleCount: Int, methods: [AttributionMethod]
+    _ window: DecodedWindow, mel: MelSpectrogram?, sampleCount: Int, methods: [AttributionMethod]
   ) throws -> [[ExplainedToken]] {
     let tokenizer = model.tokenizer
     let input = window.prompt + window.tokens
@@ -97,8 +99,16 @@ public struct Explainer {
     guard !positions.isEmpty else { return methods.map { _ in [] } }
     let rows = positions.map { $0 - 1 }
 
-    let encoded = model.encoder.encode(model.window(of: mel, start: window.seek, end: window.seek + window.frames))
-    let audio = model.decoder.audioContext(encoded)
+    // The transcriber's encoder output when it kept it, else one encoder pass.
+    let audio: WhisperDecoder.AudioContext
+    if let kept = window.audio {
+      audio = kept
+    } else if let mel {
+      audio = model.decoder.audioContext(
+        model.encoder.encode(model.window(of: mel, start: window.seek, end: window.seek + window.frames)))
+    } else {
+      throw LeafXError.internal("window at \(window.seek) has neither encoder output nor features")
+    }
     let windowSamples = min(LogMel.samplesPerWindow, max(0, sampleCount - window.seek * LogMel.hopLength))
     let audioFrames = max(1, (windowSamples + 319) / 320)
     let context = WindowContext(
@@ -156,7 +166,8 @@ public struct Explainer {
         return expf(row[tokens[k]] - Softmax.logSumExp(row, count: vocab))
       }
     }
-    let window = DecodedWindow(seek: 0, frames: frames, prompt: prompt, tokens: tokens, probabilities: probabilities)
+    let window = DecodedWindow(
+      seek: 0, frames: frames, prompt: prompt, tokens: tokens, probabilities: probabilities, audio: audio)
     let segment = TranscriptSegment(
       start: 0, end: Double(pcm.count) / 16000, text: tokenizer.decode(tokens), tokens: tokens,
       tokenProbabilities: probabilities, seek: 0, avgLogProb: probabilities.map { logf($0) }.reduce(0, +) / Float(max(tokens.count, 1)),

@@ -100,6 +100,38 @@ public struct WhisperDecoder: Sendable {
     _ tokens: [Int], cache: inout Cache, audio: AudioContext, logitRows: Int = 1,
     observer: Observer? = nil
   ) -> [Float] {
+    let rows = min(max(logitRows, 0), tokens.count)
+    return logits(hidden(tokens, cache: &cache, audio: audio, rows: rows, observer: observer), rows: rows)
+  }
+
+  /// One incremental step of several hypotheses at once (beam search): `tokens[b]` runs after
+  /// `caches[b]`'s prefix. Returns logits `[tokens.count, n_vocab]`, row b equal to
+  /// `forward([tokens[b]], cache: &caches[b], audio: audio)`'s; the output projection E (the
+  /// largest matrix of the decoder) is read once for all rows instead of once per row.
+  public func step(_ tokens: [Int], caches: inout [Cache], audio: AudioContext) -> [Float] {
+    precondition(tokens.count == caches.count, "step: one cache per token")
+    var hidden: [Float] = []
+    hidden.reserveCapacity(tokens.count * dimensions.nTextState)
+    for b in tokens.indices {
+      hidden += self.hidden([tokens[b]], cache: &caches[b], audio: audio, rows: 1, observer: nil)
+    }
+    let d = dimensions.nTextState
+    let vocab = dimensions.nVocab
+    var out = [Float](repeating: 0, count: tokens.count * vocab)
+    hidden.withUnsafeBufferPointer { h in
+      tokenEmbedding.withUnsafeBufferPointer { e in
+        out.withUnsafeMutableBufferPointer { o in
+          MatrixVector.multiply(
+            e.baseAddress!, rows: vocab, columns: d, rowStride: d, vectors: h.baseAddress!, count: tokens.count,
+            into: o.baseAddress!)
+        }
+      }
+    }
+    return out
+  }
+
+  /// The blocks and the final layer norm: `ln(x)` of the last `rows` positions, `[rows, d]`.
+  func hidden(_ tokens: [Int], cache: inout Cache, audio: AudioContext, rows: Int, observer: Observer?) -> [Float] {
     let d = dimensions.nTextState
     let n = tokens.count
     let offset = cache.length
@@ -140,9 +172,8 @@ public struct WhisperDecoder: Sendable {
     }
     cache.length += n
 
-    let rows = min(max(logitRows, 0), n)
     let last = Array(x[((n - rows) * d)...])
-    return logits(finalNorm.forward(last, rows: rows), rows: rows)
+    return finalNorm.forward(last, rows: rows)
   }
 
   /// `[rows, d] · Eᵀ → [rows, n_vocab]`.
@@ -154,9 +185,15 @@ public struct WhisperDecoder: Sendable {
     hidden.withUnsafeBufferPointer { h in
       tokenEmbedding.withUnsafeBufferPointer { e in
         out.withUnsafeMutableBufferPointer { o in
-          cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(vocab), Int32(d),
-            1, h.baseAddress, Int32(d), e.baseAddress, Int32(d), 0, o.baseAddress, Int32(vocab))
+          if rows == 1 {
+            // A decoder step: E h as a matrix-vector product (sgemm would pack all of E first).
+            MatrixVector.multiply(
+              e.baseAddress!, rows: vocab, columns: d, rowStride: d, h.baseAddress!, into: o.baseAddress!)
+          } else {
+            cblas_sgemm(
+              CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(vocab), Int32(d),
+              1, h.baseAddress, Int32(d), e.baseAddress, Int32(d), 0, o.baseAddress, Int32(vocab))
+          }
         }
       }
     }

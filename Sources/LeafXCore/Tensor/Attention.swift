@@ -23,9 +23,15 @@ public enum Attention {
     defer { scores.deallocate() }
     for h in 0..<heads {
       // scores[tq, tk] = scale · Q_h · K_hᵀ
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(dHead),
-        scale, q + h * dHead, Int32(width), k + h * dHead, Int32(width), 0, scores, Int32(tk))
+      if tq == 1 {
+        // One query (a decoder step): scores = scale · K_h q_h, without sgemm's packing.
+        MatrixVector.multiply(
+          k + h * dHead, rows: tk, columns: dHead, rowStride: width, alpha: scale, q + h * dHead, into: scores)
+      } else {
+        cblas_sgemm(
+          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(dHead),
+          scale, q + h * dHead, Int32(width), k + h * dHead, Int32(width), 0, scores, Int32(tk))
+      }
       if let causalOffset {
         Softmax.forward(scores, rows: tq, width: tk, valid: { causalOffset + $0 + 1 })
       } else {
@@ -33,9 +39,15 @@ public enum Attention {
       }
       observe?(h, UnsafeBufferPointer(start: scores, count: tq * tk))
       // O_h[tq, dHead] = P · V_h, written into the head's column block of the output.
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(dHead), Int32(tk),
-        1, scores, Int32(tk), v + h * dHead, Int32(width), 0, output + h * dHead, Int32(width))
+      if tq == 1 {
+        // o_h = V_hᵀ p
+        MatrixVector.multiplyTransposed(
+          v + h * dHead, rows: tk, columns: dHead, rowStride: width, scores, into: output + h * dHead)
+      } else {
+        cblas_sgemm(
+          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(dHead), Int32(tk),
+          1, scores, Int32(tk), v + h * dHead, Int32(width), 0, output + h * dHead, Int32(width))
+      }
     }
   }
 }

@@ -2,8 +2,8 @@ import CBLAS
 
 /// A dense layer `y = x Wᵀ + b`, PyTorch layout: `weight` is `[out, in]` row-major.
 ///
-/// Forward runs one `cblas_sgemm` over all rows at once; the naive loop beside it is the
-/// reference the kernel tests compare against.
+/// Forward runs one `cblas_sgemm` over all rows at once (`MatrixVector.multiply` for a single row); the
+/// naive loop beside it is the reference the kernel tests compare against.
 public struct Linear: Sendable {
   public let inFeatures: Int
   public let outFeatures: Int
@@ -33,10 +33,18 @@ public struct Linear: Sendable {
       }
     }
     weight.withUnsafeBufferPointer { w in
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
-        1, input, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
-        bias == nil ? 0 : 1, output, Int32(outFeatures))
+      if rows == 1 {
+        // One row (a decoder step): y = W x (+ b) as a matrix-vector product, without
+        // sgemm's packing of all of W (see MatrixVector).
+        MatrixVector.multiply(
+          w.baseAddress!, rows: outFeatures, columns: inFeatures, rowStride: inFeatures, input,
+          accumulate: bias != nil, into: output)
+      } else {
+        cblas_sgemm(
+          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
+          1, input, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
+          bias == nil ? 0 : 1, output, Int32(outFeatures))
+      }
     }
   }
 
