@@ -4,7 +4,9 @@
 #   make test             every suite: Swift unit tests, C ABI drivers, install and reference checks
 #   make install PREFIX=DIR
 #   make models           fetch the real Whisper weights into $(LEAFX_MODELS)
+#   make references       faster-whisper references of those models into $(LEAFX_REFERENCE_DIR)
 #   make demo             the main job on the bundled JFK sample
+#   make bench-transcribe leafx against faster-whisper: transcription time ratios (not part of `make test`)
 
 PREFIX       ?= /usr/local
 LEAFX_CACHE  ?= $(HOME)/.cache/leafx
@@ -19,7 +21,12 @@ BUILD_DIR     := .build/release
 
 export LEAFX_CACHE LEAFX_MODELS
 
-.PHONY: all build deps test-deps install uninstall models venv test test-swift test-python demo clean
+# The faster-whisper references of the engine tests (Tests/reference/make_references.py).
+LEAFX_REFERENCE_DIR ?= $(LEAFX_CACHE)/reference
+export LEAFX_REFERENCE_DIR
+
+.PHONY: bench-explain all build deps test-deps install uninstall models venv references test test-swift test-python demo clean \
+  bench-transcribe
 
 all: build
 
@@ -56,11 +63,16 @@ venv: $(VENV)/.leafx-requirements
 
 $(VENV)/.leafx-requirements: Tests/requirements.txt
 	@scripts/ensure-deps.sh
-	$(PYTHON) -m venv "$(VENV)"
+	test -x "$(VENV)/bin/python" || $(PYTHON) -m venv "$(VENV)"
 	"$(VENV)/bin/pip" install --quiet --disable-pip-version-check -r Tests/requirements.txt
 	cp Tests/requirements.txt "$@"
 
-test: test-deps build venv
+# faster-whisper transcripts and logits of the dev set for tiny.en and base, regenerated only
+# when the reference script, Tests/requirements.txt or the model changes (a few minutes once).
+references: models venv
+	"$(VENV)/bin/python" Tests/reference/make_references.py tiny.en base
+
+test: test-deps build venv references
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-python
 
@@ -72,10 +84,23 @@ test-python:
 	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python
 
 demo: build
+	@$(PYTHON) scripts/fetch_models.py tiny.en
 	@mkdir -p demo
-	$(BUILD_DIR)/leafx features data/jfk.wav --format npy -o demo/jfk-features.npy
-	@echo "leafx: wrote demo/jfk-features.npy, the log-mel features Whisper sees for data/jfk.wav"
-	@echo "       (float32 [80, frames], 100 frames per second)"
+	$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format json -o demo/jfk.json
+	@$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format text -o demo/jfk.txt
+	@cat demo/jfk.txt
+	@echo
+	@echo "leafx: wrote demo/jfk.json (per-token and per-word attributions over 20 ms frames) and demo/jfk.txt"
+
+# Transcription time of leafx against faster-whisper (same model, audio and threads, in one
+# process) and the encoder's throughput against the measured sgemm peak. THREADS=2 by default.
+THREADS ?= 2
+bench-transcribe: build models venv
+	LEAFX_LIBRARY="$(CURDIR)/$(BUILD_DIR)/libLeafX.so" "$(VENV)/bin/python" bench/bench_transcribe.py --threads $(THREADS)
 
 clean:
 	rm -rf .build demo
+
+# Explain vs transcribe time, as ratios (DESIGN §10; not part of `make test`).
+bench-explain: build models venv
+	"$(VENV)/bin/python" bench/bench_explain.py

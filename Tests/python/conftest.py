@@ -4,6 +4,7 @@ import ctypes
 import json
 import os
 import subprocess
+import sys
 import wave
 
 import numpy as np
@@ -79,6 +80,17 @@ def lib(prefix):
 
 
 @pytest.fixture(scope="session")
+def models_dir():
+    """The model cache filled by `make models`; fails (never skips) when a model is missing."""
+    cache = os.environ.get("LEAFX_CACHE", os.path.expanduser("~/.cache/leafx"))
+    directory = os.environ.get("LEAFX_MODELS", os.path.join(cache, "models"))
+    for name in ("tiny.en", "base"):
+        if not os.path.exists(os.path.join(directory, name, ".leafx-complete")):
+            pytest.fail(f"model {name} is missing from {directory}: run `make models`")
+    return directory
+
+
+@pytest.fixture(scope="session")
 def manifest():
     with open(os.path.join(DEV_DIR, "manifest.jsonl")) as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -90,3 +102,81 @@ def read_wav(path):
         assert w.getsampwidth() == 2 and w.getnchannels() == 1
         frames = w.readframes(w.getnframes())
     return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+
+
+# ---------------------------------------------------------------- Whisper engine through the CLI
+# Used by test_engine.py and test_formats_cli.py: the release `leafx` of this checkout, the real
+# models of `make models`, and the faster-whisper references of `make references`.
+
+CACHE_DIR = os.environ.get("LEAFX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "leafx")
+MODELS_DIR = os.environ.get("LEAFX_MODELS") or os.path.join(CACHE_DIR, "models")
+REFERENCE_DIR = os.environ.get("LEAFX_REFERENCE_DIR") or os.path.join(CACHE_DIR, "reference")
+LEAFX_BIN = os.environ.get("LEAFX_BIN") or os.path.join(SOURCE_DIR, ".build", "release", "leafx")
+
+
+def model_dir(name):
+    """The CTranslate2 directory of a real model; fails (never skips) when it is missing."""
+    path = os.path.join(MODELS_DIR, name)
+    if not os.path.exists(os.path.join(path, ".leafx-complete")):
+        pytest.fail(f"model {name!r} not found in {MODELS_DIR}: run make models")
+    return path
+
+
+def leafx_binary():
+    if not os.access(LEAFX_BIN, os.X_OK):
+        pytest.fail(f"{LEAFX_BIN} not found: run make build (or set LEAFX_BIN)")
+    return LEAFX_BIN
+
+
+_REFERENCES = {}
+
+
+def load_reference(name):
+    """The faster-whisper reference of a model as {utterance id: entry} (faster_whisper_reference.py
+    format). Made (or checked to be current, which is quick) with make_references.py, the script
+    behind `make references`, so a stale or missing reference is regenerated rather than used."""
+    if name not in _REFERENCES:
+        model_dir(name)
+        script = os.path.join(SOURCE_DIR, "Tests", "reference", "make_references.py")
+        env = dict(os.environ, LEAFX_REFERENCE_DIR=REFERENCE_DIR, LEAFX_MODELS=MODELS_DIR,
+                   LEAFX_SHARED_DIR=SHARED_DIR)
+        directory = run([sys.executable, script, name], env=env).stdout.strip().splitlines()[-1]
+        with open(os.path.join(directory, "reference.json")) as f:
+            _REFERENCES[name] = {u["id"]: u for u in json.load(f)["utterances"]}
+    return _REFERENCES[name]
+
+
+_TRANSCRIPTS = {}
+
+
+def transcribe(paths, model, *options):
+    """`leafx transcribe PATHS... -m MODEL OPTIONS --format json`, run once per distinct call
+    (one process for all files: loading the model costs about a second), as one JSON object per
+    file, in argument order. Results are memoised for the session."""
+    key = (tuple(map(str, paths)), str(model), tuple(options))
+    if key not in _TRANSCRIPTS:
+        result = run([leafx_binary(), "transcribe", *map(str, paths), "-m", str(model), *options,
+                      "--format", "json"])
+        objects = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+        assert len(objects) == len(paths), (
+            f"leafx wrote {len(objects)} JSON objects for {len(paths)} files\n{result.stderr[-2000:]}")
+        for obj, path in zip(objects, paths):
+            assert os.path.abspath(audio_path(obj)) == os.path.abspath(str(path)), (obj["audio"], path)
+        _TRANSCRIPTS[key] = objects
+    return _TRANSCRIPTS[key]
+
+
+def audio_path(result):
+    """The audio file of a transcript ("audio": {"path", "duration"}, or the bare path)."""
+    audio = result["audio"]
+    return audio["path"] if isinstance(audio, dict) else audio
+
+
+def audio_duration(result):
+    audio = result["audio"]
+    return audio["duration"] if isinstance(audio, dict) else result["duration"]
+
+
+def token_ids(segments):
+    """Concatenated token ids of a list of segments (leafx tokens are objects, faster-whisper's ints)."""
+    return [t["id"] if isinstance(t, dict) else t for s in segments for t in s["tokens"]]

@@ -56,7 +56,9 @@ public struct WindowDecoder {
     let vocab = model.dimensions.nVocab
     let noSpeechProb = Self.probability(of: model.tokenizer.noSpeech, in: Array(promptLogits[0..<vocab]))
     let start = Hypothesis(cache: cache, nextLogits: Array(promptLogits[((rows - 1) * vocab)...]))
-    let budget = max(0, options.maxLength - prompt.count)
+    // At most n_text_ctx / 2 new tokens per window (openai-whisper's sample_len; CTranslate2
+    // applies max_length / 2 the same way), and never past the decoder context.
+    let budget = max(0, min(options.maxLength / 2, options.maxLength - prompt.count))
 
     let best: Hypothesis
     if temperature > 0 {
@@ -82,8 +84,10 @@ public struct WindowDecoder {
   }
 
   /// Length-normalised score used to rank finished hypotheses (`sum / length^penalty`).
+  /// The length excludes the final EOT (CTranslate2's normalisation, which faster-whisper
+  /// inverts with `len(tokens)`); the sum includes EOT's log-probability.
   func rank(_ h: Hypothesis) -> Float {
-    let length = Float(max(h.tokens.count, 1))
+    let length = Float(max(h.tokens.count - (h.tokens.last == model.tokenizer.eot ? 1 : 0), 1))
     return h.sumLogProb / powf(length, options.lengthPenalty)
   }
 
@@ -121,52 +125,50 @@ public struct WindowDecoder {
     }
   }
 
-  /// openai-whisper's beam search with patience: keep `beamSize` live hypotheses, collect
-  /// finished ones until `round(beamSize · patience)` are done, rank by normalised score.
+  /// Beam search with patience as CTranslate2 runs it for faster-whisper
+  /// (`BeamSearch::search`): each step ranks the top 2·beamSize continuations over all live
+  /// beams by cumulative log-probability; an EOT among the first beamSize of them finishes
+  /// that hypothesis, EOTs ranked lower are dropped, the other candidates refill the beams;
+  /// decoding stops once `round(beamSize · patience)` hypotheses have finished, and the best
+  /// by `sum log p / length^lengthPenalty` wins.
   func beamSearch(from start: Hypothesis, audio: WhisperDecoder.AudioContext, budget: Int) -> Hypothesis {
     let beamSize = options.beamSize
     let maxFinished = max(1, Int((Float(beamSize) * options.patience).rounded()))
     let eot = model.tokenizer.eot
     var beams = [start]
     var finished: [Hypothesis] = []
+    struct Candidate {
+      let parent: Int
+      let token: Int
+      let logProb: Float
+      let score: Float
+    }
     for _ in 0..<budget {
-      struct Candidate {
-        let parent: Int
-        let token: Int
-        let logProb: Float
-        let score: Float
-      }
       var candidates: [Candidate] = []
       for (index, beam) in beams.enumerated() {
         let logProbs = filteredLogProbs(beam.nextLogits, sampled: beam.tokens)
-        for token in Self.topK(logProbs, beamSize + 1) {
+        for token in Self.topK(logProbs, 2 * beamSize) {
           candidates.append(
             Candidate(parent: index, token: token, logProb: logProbs[token], score: beam.sumLogProb + logProbs[token]))
         }
       }
       candidates.sort { $0.score > $1.score }
+      candidates = Array(candidates.prefix(2 * beamSize))
       var next: [Hypothesis] = []
-      for candidate in candidates {
+      for (rank, candidate) in candidates.enumerated() {
         var h = beams[candidate.parent]
         h.tokens.append(candidate.token)
         h.logProbs.append(candidate.logProb)
         h.sumLogProb = candidate.score
         if candidate.token == eot {
-          if finished.count < maxFinished { finished.append(h) }
-        } else {
+          if rank < beamSize { finished.append(h) }
+        } else if next.count < beamSize {
           next.append(h)
-          if next.count == beamSize { break }
         }
       }
       if finished.count >= maxFinished || next.isEmpty { break }
-      // All live beams in one decoder step (the output projection is read once for all).
-      var caches = next.map(\.cache)
-      for i in next.indices { next[i].cache = WhisperDecoder.Cache(layers: 0) }  // caches uniquely owned
-      let logits = model.decoder.step(next.map { $0.tokens.last! }, caches: &caches, audio: audio)
-      let vocab = model.dimensions.nVocab
       for i in next.indices {
-        next[i].cache = caches[i]
-        next[i].nextLogits = Array(logits[(i * vocab)..<((i + 1) * vocab)])
+        next[i].nextLogits = model.decoder.forward([next[i].tokens.last!], cache: &next[i].cache, audio: audio)
       }
       beams = next
     }
