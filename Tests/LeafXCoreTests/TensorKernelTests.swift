@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+@testable import LeafXCore
+
+/// The decoder-step kernels (Tensor/MatrixVector.swift, the rows == 1 path of Linear) and the
+/// vectorisable softmax (Tensor/Softmax.swift) against their naive references, on odd shapes:
+/// sizes that are not multiples of the 8/16/32-wide unrolling, size 1 and empty.
+///
+/// Tolerances and why:
+/// - `productTolerance` 1e-5 relative to Σ|a·x|: float32 sums of ≤ 600 products in 16 lanes
+///   against a Double reference (rounding ~n·2⁻²⁴ of the absolute sum, far below 1e-5).
+/// - `softmaxTolerance` 1e-6 absolute on probabilities ≤ 1: `fastExp` is within 2 ulp of libm's
+///   `expf` (≈ 2.4e-7 relative) and the sum is reassociated.
+@Suite struct TensorKernelTests {
+  static let productTolerance: Float = 1e-5
+  static let softmaxTolerance: Float = 1e-6
+
+  static func values(_ count: Int, seed: UInt64) -> [Float] {
+    var generator = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in Float(generator.nextUnit() * 2 - 1) }
+  }
+
+  static let shapes: [(m: Int, n: Int, stride: Int)] = [
+    (1, 1, 1), (3, 7, 7), (5, 16, 20), (17, 33, 40), (9, 64, 384), (2, 100, 100), (40, 385, 385), (0, 8, 8), (4, 0, 3),
+  ]
+
+  @Test func multiplyMatchesNaive() {
+    for (index, shape) in Self.shapes.enumerated() {
+      let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(index))
+      let x = Self.values(max(shape.n, 1), seed: UInt64(100 + index))
+      let expected = MatrixVector.multiplyNaive(a, rows: shape.m, columns: shape.n, rowStride: shape.stride, alpha: 0.5, x)
+      var y = [Float](repeating: 7, count: max(shape.m, 1))
+      a.withUnsafeBufferPointer { a in
+        x.withUnsafeBufferPointer { x in
+          y.withUnsafeMutableBufferPointer { y in
+            MatrixVector.multiply(
+              a.baseAddress!, rows: shape.m, columns: shape.n, rowStride: shape.stride, alpha: 0.5, x.baseAddress!,
+              into: y.baseAddress!)
+          }
+        }
+      }
+      let scale = Float(max(shape.n, 1))
+      for i in 0..<shape.m {
+        #expect(abs(y[i] - expected[i]) <= Self.productTolerance * scale, "shape \(shape) row \(i): \(y[i]) vs \(expected[i])")
+      }
+    }
+  }
+
+  @Test func multiplyAccumulates() {
+    let a: [Float] = [1, 2, 3, 4, 5, 6]
+    let x: [Float] = [1, 1, 1]
+    var y: [Float] = [10, 20]
+    a.withUnsafeBufferPointer { a in
+      x.withUnsafeBufferPointer { x in
+        y.withUnsafeMutableBufferPointer { y in
+          MatrixVector.multiply(a.baseAddress!, rows: 2, columns: 3, rowStride: 3, x.baseAddress!, accumulate: true, into: y.baseAddress!)
+        }
+      }
+    }
+    #expect(y == [16, 35])
+  }
+
+  @Test func multiplyTransposedMatchesNaive() {
+    for (index, shape) in Self.shapes.enumerated() {
+      let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(200 + index))
+      let x = Self.values(max(shape.m, 1), seed: UInt64(300 + index))
+      let expected = MatrixVector.multiplyTransposedNaive(a, rows: shape.m, columns: shape.n, rowStride: shape.stride, x)
+      var y = [Float](repeating: 7, count: max(shape.n, 1))
+      a.withUnsafeBufferPointer { a in
+        x.withUnsafeBufferPointer { x in
+          y.withUnsafeMutableBufferPointer { y in
+            MatrixVector.multiplyTransposed(
+              a.baseAddress!, rows: shape.m, columns: shape.n, rowStride: shape.stride, x.baseAddress!, into: y.baseAddress!)
+          }
+        }
+      }
+      let scale = Float(max(shape.m, 1))
+      for j in 0..<shape.n {
+        #expect(abs(y[j] - expected[j]) <= Self.productTolerance * scale, "shape \(shape) column \(j): \(y[j]) vs \(expected[j])")
+      }
+    }
+  }
+
+  @Test func linearSingleRowMatchesNaive() {
+    for (inFeatures, outFeatures) in [(1, 1), (7, 3), (33, 17), (384, 40)] {
+      let weight = Tensor(shape: [outFeatures, inFeatures], values: Self.values(outFeatures * inFeatures, seed: 7))
+      let bias = Tensor(shape: [outFeatures], values: Self.values(outFeatures, seed: 8))
+      let x = Self.values(inFeatures, seed: 9)
+      for linear in [Linear(weight: weight, bias: bias), Linear(weight: weight, bias: nil)] {
+        let fast = linear.forward(x, rows: 1)
+        let naive = linear.forwardNaive(x, rows: 1)
+        for o in 0..<outFeatures {
+          #expect(abs(fast[o] - naive[o]) <= Self.productTolerance * Float(inFeatures))
+        }
+      }
+    }
+  }
+
+  @Test func softmaxMatchesNaive() {
+    for width in [0, 1, 7, 8, 9, 17, 64, 1500] {
+      for causal in [false, true] {
+        let rows = 3
+        var fast = Self.values(rows * width, seed: UInt64(width)).map { $0 * 30 }
+        var naive = fast
+        let valid: (Int) -> Int = causal ? { $0 * 4 + 1 } : { _ in Int.max }
+        fast.withUnsafeMutableBufferPointer { Softmax.forward($0.baseAddress!, rows: rows, width: width, valid: valid) }
+        naive.withUnsafeMutableBufferPointer { Softmax.forwardNaive($0.baseAddress!, rows: rows, width: width, valid: valid) }
+        for i in fast.indices {
+          #expect(abs(fast[i] - naive[i]) <= Self.softmaxTolerance, "width \(width) index \(i): \(fast[i]) vs \(naive[i])")
+        }
+      }
+    }
+  }
+
+  @Test func fastExpIsWithinTwoUlps() {
+    var x: Float = -87
+    while x < 88 {
+      let reference = expf(x)
+      let error = abs(Softmax.fastExp(x) - reference) / reference.ulp
+      #expect(error <= 2, "exp(\(x)): \(Softmax.fastExp(x)) vs \(reference)")
+      x += 0.173
+    }
+    #expect(Softmax.fastExp(0) == 1)
+    #expect(Softmax.fastExp(-1000) < 1e-37)
+  }
+
+  /// `WhisperDecoder.step` (beam search's batched step) gives each hypothesis exactly the
+  /// logits and cache that `forward` gives it alone.
+  @Test func decoderStepEqualsForwardPerHypothesis() throws {
+    let decoder = try WhisperDecoder(SyntheticDecoder.checkpoint())
+    let audio = decoder.audioContext(SyntheticDecoder.encoded())
+    var a = WhisperDecoder.Cache(layers: decoder.dimensions.nTextLayer)
+    var b = a
+    _ = decoder.forward([3, 17], cache: &a, audio: audio)
+    _ = decoder.forward([3, 42, 8], cache: &b, audio: audio)
+    var caches = [a, b]
+    let batched = decoder.step([5, 9], caches: &caches, audio: audio)
+    let one = decoder.forward([5], cache: &a, audio: audio)
+    let two = decoder.forward([9], cache: &b, audio: audio)
+    #expect(batched == one + two)
+    #expect(caches[0].keys == a.keys && caches[0].values == a.values && caches[0].length == a.length)
+    #expect(caches[1].keys == b.keys && caches[1].values == b.values && caches[1].length == b.length)
+  }
+}
