@@ -57,11 +57,17 @@ public struct Explainer {
     _ pcm: [Float], transcript: Transcript, forced: Bool, methods: [AttributionMethod]
   ) throws -> [Explanation] {
     try options.validate()
-    // Log-mel only when a window must be encoded again.
-    let mel = transcript.windows.allSatisfy { $0.audio != nil } ? nil : try model.features(pcm)
+    // Log-mel only when a window must be encoded again or a method removes audio.
+    let features = LazyFeatures(model: model, pcm: pcm)
+    let mel = transcript.windows.allSatisfy { $0.audio != nil } ? nil : try features.mel()
     var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
     for (windowIndex, window) in transcript.windows.enumerated() {
-      let perMethod = try explainWindow(window, mel: mel, sampleCount: pcm.count, methods: methods)
+      let perMethod = try explainWindow(
+        window, mel: mel, sampleCount: pcm.count, methods: methods,
+        melWindow: { [model] in
+          let all = try features.mel()
+          return (model.window(of: all, start: window.seek, end: window.seek + window.frames), features.silence)
+        })
       for (m, explained) in perMethod.enumerated() {
         let flags = AuditFlags.flags(explained.map(\.attribution))
         for (k, var token) in explained.enumerated() {
@@ -86,7 +92,8 @@ public struct Explainer {
 
   /// The explained tokens of one window, per method.
   func explainWindow(
-    _ window: DecodedWindow, mel: MelSpectrogram?, sampleCount: Int, methods: [AttributionMethod]
+    _ window: DecodedWindow, mel: MelSpectrogram?, sampleCount: Int, methods: [AttributionMethod],
+    melWindow: @escaping () throws -> (mel: [Float], silence: Float)
   ) throws -> [[ExplainedToken]] {
     let tokenizer = model.tokenizer
     let input = window.prompt + window.tokens
@@ -113,7 +120,7 @@ public struct Explainer {
     let audioFrames = max(1, (windowSamples + 319) / 320)
     let context = WindowContext(
       model: model, input: input, rows: rows, targets: positions.map { input[$0] }, audio: audio,
-      audioFrames: audioFrames, windowSeek: window.seek)
+      audioFrames: audioFrames, windowSeek: window.seek, melWindow: melWindow)
 
     let offset = window.seek / 2
     let trace = context.trace
@@ -205,6 +212,31 @@ public struct Explainer {
     let flags = AuditFlags.flags(words.map(\.attribution))
     for i in words.indices { words[i].flags = flags[i] }
     return words
+  }
+}
+
+/// The recording's log-mel, computed once when first needed, and its silence value.
+final class LazyFeatures {
+  let model: WhisperModel
+  let pcm: [Float]
+  private var cached: MelSpectrogram?
+
+  init(model: WhisperModel, pcm: [Float]) {
+    self.model = model
+    self.pcm = pcm
+  }
+
+  func mel() throws -> MelSpectrogram {
+    if let cached { return cached }
+    let computed = try model.features(pcm)
+    cached = computed
+    return computed
+  }
+
+  /// MaskedScoring.silenceValue of the whole recording.
+  var silence: Float {
+    let maximum = cached?.values.max() ?? 0
+    return MaskedScoring.silenceValue(maximum: maximum)
   }
 }
 

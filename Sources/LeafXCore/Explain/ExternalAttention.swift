@@ -143,6 +143,10 @@ final class ExternalAttentionContext: AttributionInputs {
       rawCross: cross, selfAttention: selfMaps, audioStart: input.audioBegin)
   }
 
+  func maskedScorer() throws -> any MaskedScorer {
+    throw LeafXError.unsupported("perturbation methods need the model: captured attention cannot be re-run with audio removed")
+  }
+
   func gradients(_ index: Int, of target: GradientTarget) throws -> CroppedGradients {
     guard let grads = input.crossGradients else {
       throw LeafXError.invalidArgument(argument: "cross_gradients", reason: "not given")

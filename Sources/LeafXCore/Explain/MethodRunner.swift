@@ -17,6 +17,8 @@ protocol AttributionInputs: AnyObject {
   func gradients(_ k: Int, of target: GradientTarget) throws -> CroppedGradients
   /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention output is zeroed.
   func ablationDeltas() throws -> [[Float]]
+  /// Scores the explained tokens with audio frames removed (perturbation methods).
+  func maskedScorer() throws -> any MaskedScorer
 }
 
 /// Everything the methods may need about one window of leafx's own engine, computed lazily
@@ -32,11 +34,15 @@ final class WindowContext: AttributionInputs {
   let audio: WhisperDecoder.AudioContext
   let audioFrames: Int
   let windowSeek: Int
+  /// The window's encoder input `[n_mels, inputFrames]`, computed on demand, and the
+  /// recording's silence value (MaskedScoring.silenceValue).
+  let melWindow: () throws -> (mel: [Float], silence: Float)
 
   init(
     model: WhisperModel, input: [Int], rows: [Int], targets: [Int], audio: WhisperDecoder.AudioContext,
-    audioFrames: Int, windowSeek: Int
+    audioFrames: Int, windowSeek: Int, melWindow: @escaping () throws -> (mel: [Float], silence: Float)
   ) {
+    self.melWindow = melWindow
     self.model = model
     self.input = input
     self.rows = rows
@@ -83,6 +89,17 @@ final class WindowContext: AttributionInputs {
   /// Δ_l(t) = NLL_t(layer l's cross-attention output zeroed) − NLL_t(full), `[layer][k]`:
   /// one ablated teacher-forced pass per layer, all tokens at once (DESIGN §6.4).
   func ablationDeltas() -> [[Float]] { deltas }
+
+  private var scorer: EngineMaskedScorer?
+
+  func maskedScorer() throws -> any MaskedScorer {
+    if let scorer { return scorer }
+    let (mel, silence) = try melWindow()
+    let made = EngineMaskedScorer(
+      model: model, input: input, rows: rows, targets: targets, melWindow: mel, frames: audioFrames, silence: silence)
+    scorer = made
+    return made
+  }
 
   private lazy var deltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
     let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
