@@ -397,12 +397,20 @@ typedef enum leafx_task {
 } leafx_task;
 
 /**
- * Progress callback: `fraction` of the work done in [0, 1] (monotone), `stage` a static
- * name ("transcribe"). Runs on the calling thread.
+ * Progress callback: `fraction` of the recording processed in [0, 1], never lower than the
+ * previous call's; `stage` a static name of what runs: "features" (the front end's pass
+ * over the recording), "transcribe" (encoding and decoding a 30 s window), "explain"
+ * (explaining a decoded window; leafx_explain alternates it with "transcribe" window by
+ * window). Called at least once per window. Runs on the calling thread.
  */
 typedef void (*leafx_progress_callback)(float fraction, const char *stage, void *user_data);
 
-/** Abort callback: return non-zero to stop; the call then returns LEAFX_CANCELLED. */
+/**
+ * Abort callback: return non-zero to stop; the call then returns LEAFX_CANCELLED, frees
+ * what it allocated and sets no result. Polled before every decoder step (each decoded
+ * token), encoder pass, teacher-forced pass and backward pass, so a call stops within one
+ * such step (tens of milliseconds on small models). Runs on the calling thread.
+ */
 typedef int (*leafx_abort_callback)(void *user_data);
 
 /**

@@ -78,9 +78,8 @@ public func leafx_explain(
     let out = try required(out, "out")
     let samples = try pcmArgument(pcm, nSamples)
     let request = try explainRequest(params)
-    let explainer = Explainer(
-      model: handle.model, options: request.options, decoding: request.decoding,
-      progress: request.callbacks.progressClosure(stage: "explain"))
+    var explainer = Explainer(model: handle.model, options: request.options, decoding: request.decoding)
+    explainer.monitor = request.callbacks.monitor()
     let explanation = try explainer.explain(samples, text: request.text)
     out.pointee = HandleRegistry.shared.insert(ResultHandle(explanation, model: handle.model))
   }

@@ -37,17 +37,28 @@ struct TranscribeRequest {
   var abort: leafx_abort_callback?
   var abortUserData: UnsafeMutableRawPointer?
 
-  /// The core progress closure: reports to the caller's callback and polls abort.
-  func progressClosure(stage: StaticString) -> ((Double) -> Bool)? {
+  /// The core monitor: reports to the caller's progress callback (with the stage's static
+  /// name) and polls its abort callback (per decoded token, per pass).
+  func monitor() -> ProgressMonitor? {
     guard progress != nil || abort != nil else { return nil }
-    return { fraction in
-      if let progress {
-        progress(Float(fraction), UnsafeRawPointer(stage.utf8Start).assumingMemoryBound(to: CChar.self), progressUserData)
-      }
-      if let abort, abort(abortUserData) != 0 { return false }
-      return true
-    }
+    let (progressUserData, abortUserData) = (self.progressUserData, self.abortUserData)
+    return ProgressMonitor(
+      report: progress.map { callback in
+        { fraction, stage in callback(Float(fraction), stageName(stage), progressUserData) }
+      },
+      shouldStop: abort.map { callback in { callback(abortUserData) != 0 } })
   }
+}
+
+/// The static C string the progress callback gets for a stage.
+private func stageName(_ stage: ProgressMonitor.Stage) -> UnsafePointer<CChar> {
+  let name: StaticString
+  switch stage {
+  case .features: name = "features"
+  case .transcribe: name = "transcribe"
+  case .explain: name = "explain"
+  }
+  return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 func transcribeOptions(_ params: UnsafePointer<leafx_transcribe_params>?) throws -> TranscribeRequest {
@@ -135,8 +146,8 @@ public func leafx_transcribe(
     let out = try required(out, "out")
     let samples = try pcmArgument(pcm, nSamples)
     let request = try transcribeRequest(params)
-    let transcriber = Transcriber(
-      model: handle.model, options: request.options, progress: request.progressClosure(stage: "transcribe"))
+    var transcriber = Transcriber(model: handle.model, options: request.options)
+    transcriber.monitor = request.monitor()
     let transcript = try transcriber.transcribe(samples)
     out.pointee = HandleRegistry.shared.insert(ResultHandle(transcript, model: handle.model))
   }

@@ -84,46 +84,78 @@ public enum LogMel {
     }
 
     let signal = PaddedSignal(pcm: pcm, paddedCount: paddedCount)
-    let nBins = filters.nBins
-    let fft = FFTWorkspace()
-    var power = [Float](repeating: 0, count: min(chunkFrames, nFrames) * nBins)
-    let window = hannWindow
-
     values.withUnsafeMutableBufferPointer { out in
-      power.withUnsafeMutableBufferPointer { power in
-        filters.weights.withUnsafeBufferPointer { weights in
-          var first = 0
-          while first < nFrames {
-            let count = min(chunkFrames, nFrames - first)
-            for local in 0..<count {
-              let start = (first + local) * hopLength - nFFT / 2
-              signal.fill(fft.input, from: start, window: window)
-              fft.powerSpectrum(into: power.baseAddress! + local * nBins)
-            }
-            // out[:, first ..< first+count] = W [nMels, nBins] · P[count, nBins]ᵀ
-            cblas_sgemm(
-              CblasRowMajor, CblasNoTrans, CblasTrans,
-              Int32(options.nMels), Int32(count), Int32(nBins),
-              1, weights.baseAddress, Int32(nBins),
-              power.baseAddress, Int32(nBins),
-              0, out.baseAddress! + first, Int32(nFrames))
-            first += count
-          }
-        }
-      }
-      normalise(out)
+      filterbankEnergies(signal, frames: 0..<nFrames, filters: filters, into: out.baseAddress!, rowStride: nFrames)
+      let peak = logCompress(out)
+      floorAndScale(out, peak: peak)
     }
     return MelSpectrogram(nMels: options.nMels, nFrames: nFrames, values: values)
   }
 
-  /// `log10(max(x, 1e-10))`, floored at the global max − 8, then `(x + 4) / 4`.
-  static func normalise(_ values: UnsafeMutableBufferPointer<Float>) {
+  /// The mel filterbank energies `M = W_mel · |X|²` of STFT frames `frames` (absolute frame
+  /// indices of the recording, so that reflect padding applies at its edges only), written
+  /// to `out[m * rowStride + (t − frames.lowerBound)]`. Computed `chunkFrames` at a time in
+  /// the chunks a whole-recording pass uses (aligned to multiples of `chunkFrames`), so that
+  /// any range of frames gets bit-identical values (the sgemm's blocking is the same).
+  static func filterbankEnergies(
+    _ signal: PaddedSignal, frames: Range<Int>, filters: MelFilterBank, into out: UnsafeMutablePointer<Float>,
+    rowStride: Int
+  ) {
+    let lastFrame = signal.paddedCount / hopLength
+    let frames = frames.clamped(to: 0..<lastFrame)
+    guard !frames.isEmpty else { return }
+    let nBins = filters.nBins
+    let nMels = filters.nMels
+    let fft = FFTWorkspace()
+    let window = hannWindow
+    var power = [Float](repeating: 0, count: chunkFrames * nBins)
+    var chunkOut = [Float](repeating: 0, count: nMels * chunkFrames)
+    power.withUnsafeMutableBufferPointer { power in
+      chunkOut.withUnsafeMutableBufferPointer { chunkOut in
+        filters.weights.withUnsafeBufferPointer { weights in
+          var chunk = frames.lowerBound / chunkFrames * chunkFrames
+          while chunk < frames.upperBound {
+            let count = min(chunkFrames, lastFrame - chunk)
+            for local in 0..<count {
+              let start = (chunk + local) * hopLength - nFFT / 2
+              signal.fill(fft.input, from: start, window: window)
+              fft.powerSpectrum(into: power.baseAddress! + local * nBins)
+            }
+            // chunkOut[:, 0 ..< count] = W [nMels, nBins] · P[count, nBins]ᵀ
+            cblas_sgemm(
+              CblasRowMajor, CblasNoTrans, CblasTrans,
+              Int32(nMels), Int32(count), Int32(nBins),
+              1, weights.baseAddress, Int32(nBins),
+              power.baseAddress, Int32(nBins),
+              0, chunkOut.baseAddress!, Int32(chunkFrames))
+            let lo = max(chunk, frames.lowerBound)
+            let hi = min(chunk + count, frames.upperBound)
+            if lo < hi {
+              for m in 0..<nMels {
+                (out + m * rowStride + (lo - frames.lowerBound)).update(
+                  from: chunkOut.baseAddress! + m * chunkFrames + (lo - chunk), count: hi - lo)
+              }
+            }
+            chunk += chunkFrames
+          }
+        }
+      }
+    }
+  }
+
+  /// `log10(max(x, 1e-10))` in place; returns the largest value (−∞ when empty).
+  static func logCompress(_ values: UnsafeMutableBufferPointer<Float>) -> Float {
     var peak = -Float.infinity
     for i in values.indices {
       let logValue = log10f(max(values[i], 1e-10))
       values[i] = logValue
       peak = max(peak, logValue)
     }
+    return peak
+  }
+
+  /// Floors log values at the recording's `peak` − 8, then `(x + 4) / 4`.
+  static func floorAndScale(_ values: UnsafeMutableBufferPointer<Float>, peak: Float) {
     let floor = peak - 8
     for i in values.indices { values[i] = (max(values[i], floor) + 4) / 4 }
   }

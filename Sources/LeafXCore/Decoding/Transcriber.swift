@@ -60,8 +60,12 @@ public struct Transcriber {
   /// Called after each window with the fraction of the audio done; return false to cancel.
   public var progress: ((Double) -> Bool)?
   /// Keep each window's encoder output (cross keys/values) in `Transcript.windows`, for an
-  /// explanation that follows (costs ~2·L·1500·d floats per window).
+  /// explanation that follows (costs ~2·L·1500·d floats per window, so memory grows with
+  /// the recording; an explanation of the same call streams instead, see `Explainer`).
   public var retainAudioContext = false
+  /// Fine-grained progress (stage `transcribe`) and cancellation, polled per decoded token
+  /// and per encoder pass; `LeafXError.cancelled` is thrown once it reports a stop.
+  public var monitor: ProgressMonitor?
 
   public init(model: WhisperModel, options: DecodingOptions, progress: ((Double) -> Bool)? = nil) {
     self.model = model
@@ -74,12 +78,29 @@ public struct Transcriber {
   static let framesPerSecond = 100
   static let inputStride = 2
 
+  /// Transcribes `pcm` (16 kHz mono). Streams: the log-mel is computed window by window and
+  /// each window's encoder output is dropped once decoded (unless `retainAudioContext`), so
+  /// beyond the PCM and the transcript memory stays bounded however long the recording.
   public func transcribe(_ pcm: [Float]) throws -> Transcript {
     try options.validate()
+    let features = try model.streamedFeatures(pcm, monitor: monitor)
+    return try transcribe(pcm, features: features, onWindow: nil)
+  }
+
+  /// A kept window as soon as it is decoded, with its encoder output and the fraction of the
+  /// recording done once it is (for progress). Throwing stops the transcription.
+  typealias WindowHandler = (DecodedWindow, WhisperDecoder.AudioContext, Double) throws -> Void
+
+  /// The transcription loop over `features` of `pcm`, calling `onWindow` with each kept
+  /// window before the next is decoded (how an explanation streams).
+  func transcribe(_ pcm: [Float], features: StreamedLogMel, onWindow: WindowHandler?) throws -> Transcript {
+    try options.validate()
     let tokenizer = model.tokenizer
-    let mel = try model.features(pcm)
-    let contentFrames = mel.nFrames - 1
-    let decoder = WindowDecoder(model: model, options: options)
+    let contentFrames = features.nFrames - 1
+    var decoder = WindowDecoder(model: model, options: options)
+    if let monitor { decoder.shouldStop = { monitor.poll() } }
+    let inputFrames = model.encoder.inputFrames
+    func fraction(_ seek: Int) -> Double { min(1, Double(seek) / Double(max(contentFrames, 1))) }
 
     var language = options.language ?? "en"
     var languageProbability: Float = 1
@@ -92,7 +113,9 @@ public struct Transcriber {
         // faster-whisper detects on the features of the first 30 s alone.
         let head = Array(pcm.prefix(LogMel.samplesPerWindow))
         let headMel = try model.features(head)
-        let encoded = model.encoder.encode(model.window(of: headMel, start: 0, end: headMel.nFrames))
+        let encoded = model.encoder.encode(
+          model.window(of: headMel, start: 0, end: headMel.nFrames), shouldStop: monitor.map { m in { m.poll() } })
+        try monitor?.checkCancelled()
         (language, languageProbability) = LanguageDetector(model: model).detect(encoded: encoded)
       }
     } else if let given = options.language, given != "en" {
@@ -110,10 +133,14 @@ public struct Transcriber {
     var windows: [DecodedWindow] = []
     var seek = 0
     while seek < contentFrames {
+      try monitor?.checkCancelled()
+      monitor?.report(fraction(seek), stage: .transcribe)
       let timeOffset = Double(seek) / Double(Self.framesPerSecond)
       let segmentSize = min(Self.windowFrames, contentFrames - seek)
       let segmentDuration = Double(segmentSize) / Double(Self.framesPerSecond)
-      let encoded = model.encoder.encode(model.window(of: mel, start: seek, end: seek + segmentSize))
+      let encoded = model.encoder.encode(
+        features.window(start: seek, end: seek + segmentSize, width: inputFrames), shouldStop: monitor.map { m in { m.poll() } })
+      try monitor?.checkCancelled()
       let audio = model.decoder.audioContext(encoded)
 
       let previous = Array(allTokens[promptResetSince...])
@@ -125,22 +152,23 @@ public struct Transcriber {
       prompt += sotSequence
       if options.withoutTimestamps { prompt.append(tokenizer.noTimestamps) }
 
-      let result = decodeWithFallback(decoder, audio: audio, prompt: prompt)
+      let result = try decodeWithFallback(decoder, audio: audio, prompt: prompt)
 
       if let threshold = options.noSpeechThreshold, result.noSpeechProb > threshold,
         !(options.logProbThreshold.map { result.avgLogProb > $0 } ?? false)
       {
         seek += segmentSize
-        if let progress, !progress(min(1, Double(seek) / Double(max(contentFrames, 1)))) { throw LeafXError.cancelled }
+        if let progress, !progress(fraction(seek)) { throw LeafXError.cancelled }
         continue
       }
 
-      windows.append(
-        DecodedWindow(
-          seek: seek, frames: segmentSize, prompt: prompt, tokens: result.tokens,
-          probabilities: result.tokenLogProbs.map { expf($0) }, audio: retainAudioContext ? audio : nil))
+      let window = DecodedWindow(
+        seek: seek, frames: segmentSize, prompt: prompt, tokens: result.tokens,
+        probabilities: result.tokenLogProbs.map { expf($0) }, audio: retainAudioContext ? audio : nil)
+      windows.append(window)
       let (pieces, nextSeek) = split(
         result, timeOffset: timeOffset, segmentSize: segmentSize, segmentDuration: segmentDuration, seek: seek)
+      try onWindow?(window, audio, fraction(nextSeek))
       for piece in pieces {
         let text = tokenizer.decode(piece.tokens)
         if piece.start == piece.end || text.stripped.isEmpty { continue }
@@ -156,8 +184,9 @@ public struct Transcriber {
         promptResetSince = allTokens.count
       }
       seek = nextSeek
-      if let progress, !progress(min(1, Double(seek) / Double(max(contentFrames, 1)))) { throw LeafXError.cancelled }
+      if let progress, !progress(fraction(seek)) { throw LeafXError.cancelled }
     }
+    if onWindow == nil { monitor?.report(1, stage: .transcribe) }
     return Transcript(
       language: language, languageProbability: languageProbability, segments: segments, windows: windows,
       duration: Double(pcm.count) / Double(LogMel.sampleRate))
@@ -165,11 +194,15 @@ public struct Transcriber {
 
   /// Decodes at each temperature in turn until the result is neither too repetitive nor too
   /// improbable (or the window is judged silent); otherwise keeps the best attempt.
-  func decodeWithFallback(_ decoder: WindowDecoder, audio: WhisperDecoder.AudioContext, prompt: [Int]) -> WindowResult {
+  /// - Throws: `LeafXError.cancelled` when the monitor stopped a decode midway.
+  func decodeWithFallback(_ decoder: WindowDecoder, audio: WhisperDecoder.AudioContext, prompt: [Int]) throws
+    -> WindowResult
+  {
     var attempts: [WindowResult] = []
     var belowCompressionThreshold: [WindowResult] = []
     for temperature in options.temperatures {
       let result = decoder.decode(audio: audio, prompt: prompt, temperature: temperature)
+      try monitor?.checkCancelled()
       attempts.append(result)
       var needsFallback = false
       if let threshold = options.compressionRatioThreshold {

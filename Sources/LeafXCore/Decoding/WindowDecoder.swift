@@ -27,6 +27,10 @@ public struct WindowDecoder {
   public let model: WhisperModel
   public let options: DecodingOptions
   let filters: LogitFilters
+  /// Polled before each decoder step (every token of every hypothesis); when it returns
+  /// true decoding stops early and the result is incomplete: the caller must discard it
+  /// (the transcriber then reports cancellation).
+  public var shouldStop: (() -> Bool)? = nil
 
   public init(model: WhisperModel, options: DecodingOptions) {
     self.model = model
@@ -99,6 +103,7 @@ public struct WindowDecoder {
     var h = start
     var generator = generator?.pointee
     while h.tokens.count < budget {
+      if let shouldStop, shouldStop() { break }
       let logProbs = filteredLogProbs(h.nextLogits, sampled: h.tokens)
       let token: Int
       if temperature > 0, var g = generator {
@@ -144,6 +149,7 @@ public struct WindowDecoder {
       let score: Float
     }
     for _ in 0..<budget {
+      if let shouldStop, shouldStop() { break }
       var candidates: [Candidate] = []
       for (index, beam) in beams.enumerated() {
         let logProbs = filteredLogProbs(beam.nextLogits, sampled: beam.tokens)

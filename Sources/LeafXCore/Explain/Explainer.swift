@@ -7,6 +7,10 @@ public struct Explainer {
   public var options: ExplainOptions
   public var decoding: DecodingOptions
   public var progress: ((Double) -> Bool)?
+  /// Fine-grained progress (stages `transcribe` and `explain`, the fraction of the recording
+  /// done) and cancellation, polled per decoded token and per teacher-forced or backward
+  /// pass; `LeafXError.cancelled` is thrown once it reports a stop.
+  public var monitor: ProgressMonitor?
   /// Decode audio longer than 30 s with timestamps even when `decoding` asks for none:
   /// without them Whisper seeks window by window blindly and skips speech (on the dev set
   /// joined into 44 s, greedy decoding without timestamps dropped two whole utterances).
@@ -37,19 +41,31 @@ public struct Explainer {
 
   /// Explains `pcm` with several methods from one decoding and one attention trace per
   /// window (what the benchmark does). Returns one explanation per method, in order.
+  ///
+  /// Streams: each window is explained as soon as it is decoded and its encoder output
+  /// dropped, and the log-mel is computed per window, so beyond the PCM and the
+  /// explanations memory stays bounded however long the recording (DESIGN §11).
   public func explain(_ pcm: [Float], text: String?, methods: [AttributionMethod]) throws -> [Explanation] {
     try options.validate()
-    let transcript: Transcript
     if let text {
-      transcript = try forcedTranscript(pcm, text: text)
-    } else {
-      var options = decoding
-      if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
-      var transcriber = Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
-      transcriber.retainAudioContext = true
-      transcript = try transcriber.transcribe(pcm)
+      let transcript = try forcedTranscript(pcm, text: text)
+      return try explain(pcm, transcript: transcript, forced: true, methods: methods)
     }
-    return try explain(pcm, transcript: transcript, forced: text != nil, methods: methods)
+    var options = decoding
+    if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
+    var transcriber = Transcriber(model: model, options: options)
+    transcriber.monitor = monitor
+    let features = try model.streamedFeatures(pcm, monitor: monitor)
+    let accumulator = ExplainedTokens(methods: methods.count)
+    let transcript = try transcriber.transcribe(pcm, features: features) { window, audio, done in
+      try explainAndAppend(
+        window, audio: audio, index: accumulator.windows, features: features, sampleCount: pcm.count,
+        methods: methods, into: accumulator)
+      monitor?.report(done, stage: .explain)
+      if let progress, !progress(done) { throw LeafXError.cancelled }
+    }
+    monitor?.report(1, stage: .explain)
+    return assemble(transcript, forced: false, methods: methods, tokens: accumulator.tokens)
   }
 
   /// Explains an existing transcript of `pcm` (its windows are replayed) with each method.
@@ -57,31 +73,67 @@ public struct Explainer {
     _ pcm: [Float], transcript: Transcript, forced: Bool, methods: [AttributionMethod]
   ) throws -> [Explanation] {
     try options.validate()
-    // Log-mel only when a window must be encoded again or a method removes audio.
+    // Log-mel (window by window) only when a window must be encoded again or a method
+    // removes audio.
     let features = LazyFeatures(model: model, pcm: pcm)
-    let mel = transcript.windows.allSatisfy { $0.audio != nil } ? nil : try features.mel()
-    var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
+    let accumulator = ExplainedTokens(methods: methods.count)
     for (windowIndex, window) in transcript.windows.enumerated() {
-      let perMethod = try explainWindow(
-        window, mel: mel, sampleCount: pcm.count, methods: methods,
-        melWindow: { [model] in
-          let all = try features.mel()
-          return (model.window(of: all, start: window.seek, end: window.seek + window.frames), features.silence)
-        })
-      for (m, explained) in perMethod.enumerated() {
-        let flags = AuditFlags.flags(explained.map(\.attribution))
-        for (k, var token) in explained.enumerated() {
-          token.index = tokens[m].count
-          token.window = windowIndex
-          token.flags = flags[k]
-          tokens[m].append(token)
-        }
+      let audio: WhisperDecoder.AudioContext
+      if let kept = window.audio {
+        audio = kept
+      } else {
+        let mel = try features.streamed()
+        let encoded = model.encoder.encode(
+          mel.window(start: window.seek, end: window.seek + window.frames, width: model.encoder.inputFrames),
+          shouldStop: monitor.map { m in { m.poll() } })
+        try monitor?.checkCancelled()
+        audio = model.decoder.audioContext(encoded)
       }
-      if let progress, !progress(0.5 + 0.5 * Double(windowIndex + 1) / Double(transcript.windows.count)) {
+      try explainAndAppend(
+        window, audio: audio, index: windowIndex, features: features, sampleCount: pcm.count, methods: methods,
+        into: accumulator)
+      let done = Double(windowIndex + 1) / Double(transcript.windows.count)
+      monitor?.report(done, stage: .explain)
+      if let progress, !progress(0.5 + 0.5 * done) {
         throw LeafXError.cancelled
       }
     }
-    return methods.indices.map { m in
+    return assemble(transcript, forced: forced, methods: methods, tokens: accumulator.tokens)
+  }
+
+  /// Explains one window with every method and appends its tokens (numbered, flagged).
+  private func explainAndAppend(
+    _ window: DecodedWindow, audio: WhisperDecoder.AudioContext, index windowIndex: Int, features: WindowFeatures,
+    sampleCount: Int, methods: [AttributionMethod], into accumulator: ExplainedTokens
+  ) throws {
+    var window = window
+    window.audio = audio
+    let perMethod = try explainWindow(
+      window, mel: nil, sampleCount: sampleCount, methods: methods,
+      melWindow: { [model] in
+        let mel = try features.streamed()
+        return (
+          mel.window(start: window.seek, end: window.seek + window.frames, width: model.encoder.inputFrames),
+          MaskedScoring.silenceValue(maximum: mel.maximum)
+        )
+      })
+    for (m, explained) in perMethod.enumerated() {
+      let flags = AuditFlags.flags(explained.map(\.attribution))
+      for (k, var token) in explained.enumerated() {
+        token.index = accumulator.tokens[m].count
+        token.window = windowIndex
+        token.flags = flags[k]
+        accumulator.tokens[m].append(token)
+      }
+    }
+    accumulator.windows += 1
+  }
+
+  /// One explanation per method from the explained tokens of every window.
+  private func assemble(
+    _ transcript: Transcript, forced: Bool, methods: [AttributionMethod], tokens: [[ExplainedToken]]
+  ) -> [Explanation] {
+    methods.indices.map { m in
       var methodOptions = options
       methodOptions.method = methods[m]
       return Explanation(
@@ -121,11 +173,14 @@ public struct Explainer {
     let context = WindowContext(
       model: model, input: input, rows: rows, targets: positions.map { input[$0] }, audio: audio,
       audioFrames: audioFrames, windowSeek: window.seek, melWindow: melWindow)
+    if let monitor { context.checkCancelled = { try monitor.checkCancelled() } }
 
     let offset = window.seek / 2
+    try monitor?.checkCancelled()
     let trace = context.trace
     let lastLayer = trace.layers - 1
     return try methods.map { method in
+      try monitor?.checkCancelled()
       var methodOptions = options
       methodOptions.method = method
       let values = try MethodRunner(options: methodOptions).attributions(context)
@@ -215,29 +270,40 @@ public struct Explainer {
   }
 }
 
-/// The recording's log-mel, computed once when first needed, and its silence value.
-final class LazyFeatures {
+/// Where a window's log-mel comes from: the recording's streamed features, made on demand.
+protocol WindowFeatures {
+  func streamed() throws -> StreamedLogMel
+}
+
+extension StreamedLogMel: WindowFeatures {
+  func streamed() throws -> StreamedLogMel { self }
+}
+
+/// The recording's streamed log-mel, set up (one pass for its maximum) when first needed.
+final class LazyFeatures: WindowFeatures {
   let model: WhisperModel
   let pcm: [Float]
-  private var cached: MelSpectrogram?
+  private var cached: StreamedLogMel?
 
   init(model: WhisperModel, pcm: [Float]) {
     self.model = model
     self.pcm = pcm
   }
 
-  func mel() throws -> MelSpectrogram {
+  func streamed() throws -> StreamedLogMel {
     if let cached { return cached }
-    let computed = try model.features(pcm)
-    cached = computed
-    return computed
+    let made = try model.streamedFeatures(pcm)
+    cached = made
+    return made
   }
+}
 
-  /// MaskedScoring.silenceValue of the whole recording.
-  var silence: Float {
-    let maximum = cached?.values.max() ?? 0
-    return MaskedScoring.silenceValue(maximum: maximum)
-  }
+/// The explained tokens of the windows done so far, per method.
+final class ExplainedTokens {
+  var tokens: [[ExplainedToken]]
+  var windows = 0
+
+  init(methods: Int) { tokens = Array(repeating: [], count: methods) }
 }
 
 #if canImport(Glibc)

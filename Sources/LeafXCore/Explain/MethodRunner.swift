@@ -63,8 +63,9 @@ final class WindowContext: AttributionInputs {
   private var gradientCache: [GradientTarget: [Int: CroppedGradients]] = [:]
 
   /// Gradients of explained token `k` (row `rows[k]`), cropped to the audio frames.
-  func gradients(_ k: Int, of target: GradientTarget) -> CroppedGradients {
+  func gradients(_ k: Int, of target: GradientTarget) throws -> CroppedGradients {
     if let cached = gradientCache[target]?[k] { return cached }
+    try checkCancelled()
     let row = rows[k]
     let token = targets[k]
     let full =
@@ -88,7 +89,25 @@ final class WindowContext: AttributionInputs {
 
   /// Δ_l(t) = NLL_t(layer l's cross-attention output zeroed) − NLL_t(full), `[layer][k]`:
   /// one ablated teacher-forced pass per layer, all tokens at once (DESIGN §6.4).
-  func ablationDeltas() -> [[Float]] { deltas }
+  func ablationDeltas() throws -> [[Float]] {
+    if let deltas { return deltas }
+    var made: [[Float]] = []
+    for layer in 0..<model.dimensions.nTextLayer {
+      try checkCancelled()
+      let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
+      made.append(rows.indices.map { k in
+        tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
+      })
+    }
+    deltas = made
+    return made
+  }
+
+  private var deltas: [[Float]]?
+
+  /// Polled before each backward and ablated pass (a few ms to tens of ms each), so that an
+  /// abort stops an explanation within one of them; throws `LeafXError.cancelled`.
+  var checkCancelled: () throws -> Void = {}
 
   private var scorer: EngineMaskedScorer?
 
@@ -101,12 +120,6 @@ final class WindowContext: AttributionInputs {
     return made
   }
 
-  private lazy var deltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
-    let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
-    return rows.indices.map { k in
-      tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
-    }
-  }
 }
 
 /// Runs one attribution method over a window: returns, per explained row, a non-negative

@@ -41,8 +41,10 @@ public struct WhisperEncoder: Sendable {
   public var inputFrames: Int { dimensions.nAudioCtx * 2 }
 
   /// Encodes one window: `mel` is `[n_mels, 2·n_audio_ctx]` row-major; returns
-  /// `[n_audio_ctx, d]`.
-  public func encode(_ mel: [Float]) -> [Float] {
+  /// `[n_audio_ctx, d]`. `shouldStop` is polled before each block (a quarter of the pass on
+  /// tiny); once it returns true the rest is skipped and the output is meaningless: the
+  /// caller must discard it.
+  public func encode(_ mel: [Float], shouldStop: (() -> Bool)? = nil) -> [Float] {
     let d = dimensions.nAudioState
     let frames = inputFrames
     var h = conv1.forward(mel, length: frames)
@@ -62,6 +64,7 @@ public struct WhisperEncoder: Sendable {
       }
     }
     for block in blocks {
+      if let shouldStop, shouldStop() { break }
       let normed = block.attentionNorm.forward(x, rows: n)
       addInPlace(&x, selfAttention(block.attention, normed, rows: n, heads: dimensions.nAudioHead))
       addInPlace(&x, block.mlp.forward(block.mlpNorm.forward(x, rows: n), rows: n))
