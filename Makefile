@@ -104,3 +104,14 @@ clean:
 # Explain vs transcribe time, as ratios (DESIGN §10; not part of `make test`).
 bench-explain: build models venv
 	"$(VENV)/bin/python" bench/bench_explain.py
+
+# Peak RSS of transcribing and explaining 10 min, 30 min and 2 h of audio built from the dev
+# set in memory (DESIGN §11: memory stays bounded; not part of `make test`: ~15 min of CPU).
+.PHONY: bench-memory test-concurrency
+bench-memory: build models venv
+	LEAFX_LIBRARY="$(CURDIR)/$(BUILD_DIR)/libLeafX.so" "$(VENV)/bin/python" bench/bench_memory.py
+
+# The 8-thread and abort C drivers (part of `make test`) plus the same drivers under valgrind
+# memcheck (no leaks) and helgrind (no races), which take many minutes.
+test-concurrency: build models venv
+	LEAFX_SLOW_TESTS=1 LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python/test_concurrency.py
