@@ -39,17 +39,19 @@ public struct Explainer {
   /// window (what the benchmark does). Returns one explanation per method, in order.
   public func explain(_ pcm: [Float], text: String?, methods: [AttributionMethod]) throws -> [Explanation] {
     try options.validate()
-    let transcript: Transcript
-    if let text {
-      transcript = try forcedTranscript(pcm, text: text)
-    } else {
-      var options = decoding
-      if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
-      var transcriber = Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
-      transcriber.retainAudioContext = true
-      transcript = try transcriber.transcribe(pcm)
-    }
+    let transcript = try self.transcript(pcm, text: text)
     return try explain(pcm, transcript: transcript, forced: text != nil, methods: methods)
+  }
+
+  /// What `explain` explains: the decoding of `pcm` (keeping each window's encoder output),
+  /// or with `text` the forced transcript.
+  public func transcript(_ pcm: [Float], text: String?) throws -> Transcript {
+    if let text { return try forcedTranscript(pcm, text: text) }
+    var options = decoding
+    if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
+    var transcriber = Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
+    transcriber.retainAudioContext = true
+    return try transcriber.transcribe(pcm)
   }
 
   /// Explains an existing transcript of `pcm` (its windows are replayed) with each method.
@@ -95,6 +97,35 @@ public struct Explainer {
     _ window: DecodedWindow, mel: MelSpectrogram?, sampleCount: Int, methods: [AttributionMethod],
     melWindow: @escaping () throws -> (mel: [Float], silence: Float)
   ) throws -> [[ExplainedToken]] {
+    guard let (context, positions) = try makeContext(window, mel: mel, sampleCount: sampleCount, melWindow: melWindow)
+    else { return methods.map { _ in [] } }
+    let tokenizer = model.tokenizer
+    let input = context.input
+    let rows = context.rows
+    let offset = window.seek / 2
+    let trace = context.trace
+    let lastLayer = trace.layers - 1
+    return try methods.map { method in
+      var methodOptions = options
+      methodOptions.method = method
+      let values = try MethodRunner(options: methodOptions).attributions(context)
+      return positions.enumerated().map { k, position in
+        let row = rows[k]
+        let padding = trace.crossPadding[lastLayer].reduce(0) { $0 + $1[row] } / Float(max(trace.heads, 1))
+        let id = input[position]
+        return ExplainedToken(
+          index: 0, id: id, text: tokenizer.tokenText(id), probability: window.probabilities[position - window.prompt.count],
+          window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
+      }
+    }
+  }
+
+  /// The context of one decoded window and the input positions of its explained (text)
+  /// tokens, or nil when the window wrote no text token.
+  func makeContext(
+    _ window: DecodedWindow, mel: MelSpectrogram?, sampleCount: Int,
+    melWindow: @escaping () throws -> (mel: [Float], silence: Float)
+  ) throws -> (WindowContext, [Int])? {
     let tokenizer = model.tokenizer
     let input = window.prompt + window.tokens
     guard input.count <= model.dimensions.nTextCtx else {
@@ -103,7 +134,7 @@ public struct Explainer {
     }
     // Positions of the text tokens in the input, and the rows that predicted them.
     let positions = window.tokens.indices.filter { !tokenizer.isSpecial(window.tokens[$0]) }.map { window.prompt.count + $0 }
-    guard !positions.isEmpty else { return methods.map { _ in [] } }
+    guard !positions.isEmpty else { return nil }
     let rows = positions.map { $0 - 1 }
 
     // The transcriber's encoder output when it kept it, else one encoder pass.
@@ -121,22 +152,25 @@ public struct Explainer {
     let context = WindowContext(
       model: model, input: input, rows: rows, targets: positions.map { input[$0] }, audio: audio,
       audioFrames: audioFrames, windowSeek: window.seek, melWindow: melWindow)
+    return (context, positions)
+  }
 
-    let offset = window.seek / 2
-    let trace = context.trace
-    let lastLayer = trace.layers - 1
-    return try methods.map { method in
-      var methodOptions = options
-      methodOptions.method = method
-      let values = try MethodRunner(options: methodOptions).attributions(context)
-      return positions.enumerated().map { k, position in
-        let row = rows[k]
-        let padding = trace.crossPadding[lastLayer].reduce(0) { $0 + $1[row] } / Float(max(trace.heads, 1))
-        let id = input[position]
-        return ExplainedToken(
-          index: 0, id: id, text: tokenizer.tokenText(id), probability: window.probabilities[position - window.prompt.count],
-          window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
-      }
+  /// Calls `body` with each window of `transcript` that wrote text: its context and the input
+  /// positions of its explained tokens (for diagnosis and benchmarks).
+  func forEachWindow(
+    _ pcm: [Float], transcript: Transcript, body: (DecodedWindow, WindowContext, [Int]) throws -> Void
+  ) throws {
+    let features = LazyFeatures(model: model, pcm: pcm)
+    for window in transcript.windows {
+      let mel = window.audio == nil ? try features.mel() : nil
+      let made = try makeContext(
+        window, mel: mel, sampleCount: pcm.count,
+        melWindow: { [model] in
+          let all = try features.mel()
+          return (model.window(of: all, start: window.seek, end: window.seek + window.frames), features.silence)
+        })
+      guard let (context, positions) = made else { continue }
+      try body(window, context, positions)
     }
   }
 
