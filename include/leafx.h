@@ -552,10 +552,13 @@ leafx_status leafx_result_free(leafx_result *result);
 
 /** Rollout depth (leafx_explain_params.depth). */
 typedef enum leafx_depth {
-    LEAFX_DEPTH_FULL = 0,         /**< every decoder layer (default) */
+    LEAFX_DEPTH_FULL = 0,         /**< every decoder layer */
     LEAFX_DEPTH_LAST_HALF = 1,    /**< layers L/2 .. L-1 */
     LEAFX_DEPTH_MIDDLE_HALF = 2,  /**< layers L/4 .. L/4 + L/2 - 1 */
-    LEAFX_DEPTH_ONE = 3           /**< the last layer only */
+    LEAFX_DEPTH_ONE = 3,          /**< the last layer only */
+    /** The method's own default (params default): the last half for "leafx", "leafx-grad",
+        "leafx-causal"; every layer for the "leafx-paper*" methods, "rollout", "grad-rollout". */
+    LEAFX_DEPTH_DEFAULT = 4
 } leafx_depth;
 
 /** How tokens are explained. Fill with leafx_explain_params_init. */
@@ -564,14 +567,15 @@ typedef struct leafx_explain_params {
     /**
      * Method name (static or caller-owned for the call): "leafx" (default), "leafx-grad",
      * "leafx-causal", "leafx-paper", "leafx-paper-grad", "leafx-paper-causal", "raa",
-     * "raa-mean", "rollout", "grad-rollout", "random".
+     * "raa-mean", "rollout", "grad-rollout", "random"; the ablations of "leafx-causal":
+     * "leafx-causal-mean-heads", "leafx-causal-one-layer", "leafx-causal-no-grad".
      */
     const char *method;
     /** A transcript to explain instead of decoding (forced mode; audio <= 30 s), or NULL. */
     const char *text;
     float tau;                        /**< entropy temperature, > 0; default 1 */
     float epsilon;                    /**< entropy/causal-weight epsilon, (0, 1); default 1e-8 */
-    int32_t depth;                    /**< a leafx_depth; default LEAFX_DEPTH_FULL */
+    int32_t depth;                    /**< a leafx_depth; default LEAFX_DEPTH_DEFAULT */
     uint64_t seed;                    /**< seed of the "random" method; default 0 */
     /**
      * How audio is decoded before it is explained, or NULL (default) for greedy decoding

@@ -14,7 +14,7 @@ private func defaultExplainParams() -> leafx_explain_params {
   p.text = nil
   p.tau = 1
   p.epsilon = 1e-8
-  p.depth = Int32(LEAFX_DEPTH_FULL.rawValue)
+  p.depth = Int32(LEAFX_DEPTH_DEFAULT.rawValue)
   p.seed = 0
   p.transcribe = nil
   return p
@@ -36,6 +36,7 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
     let depths: [Int32: RolloutDepth] = [
       Int32(LEAFX_DEPTH_FULL.rawValue): .full, Int32(LEAFX_DEPTH_LAST_HALF.rawValue): .lastHalf,
       Int32(LEAFX_DEPTH_MIDDLE_HALF.rawValue): .middleHalf, Int32(LEAFX_DEPTH_ONE.rawValue): .one,
+      Int32(LEAFX_DEPTH_DEFAULT.rawValue): .methodDefault,
     ]
     guard let depth = depths[raw.depth] else {
       throw LeafXError.invalidArgument(argument: "depth", reason: "\(raw.depth) is not a leafx_depth")

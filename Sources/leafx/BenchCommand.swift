@@ -35,8 +35,8 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Entropy temperature τ.")
   var tau: Float = 1
 
-  @Option(help: "Rollout depth: full, last-half, middle-half or 1.")
-  var depth: String = RolloutDepth.full.rawValue
+  @Option(help: "Rollout depth: default (each method's own), full, last-half, middle-half or 1.")
+  var depth: String = RolloutDepth.methodDefault.rawValue
 
   @Option(help: "Output format: md or json.")
   var format: BenchFormat = .md

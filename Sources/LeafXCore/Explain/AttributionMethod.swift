@@ -14,23 +14,50 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   case leafxPaperGrad = "leafx-paper-grad"
   /// … with gradient modulation and causal layer reweighting.
   case leafxPaperCausal = "leafx-paper-causal"
-  /// The product's LEAF-X (for now the paper's computation; see docs/leafx.md).
+  /// The product's LEAF-X (Methods/LeafX.swift, docs/leafx.md): padding-aware entropy
+  /// weighting of heads, depth aggregation without doubling over the last half of the layers.
   case leafx
+  /// … with gradient-relevance head weighting.
   case leafxGrad = "leafx-grad"
+  /// … with gradient relevance and causal (mean-ablation) layer reweighting: the full method.
   case leafxCausal = "leafx-causal"
   /// A seeded random map: the floor every method must beat.
   case random
+  /// Ablations of `leafx-causal` (docs/leafx.md): heads averaged instead of entropy-weighted;
+  /// the last layer alone (no rollout across depth); no gradient modulation.
+  case leafxCausalMeanHeads = "leafx-causal-mean-heads"
+  case leafxCausalOneLayer = "leafx-causal-one-layer"
+  case leafxCausalNoGradient = "leafx-causal-no-grad"
 
   /// True when the method needs the decoder's backward pass.
   public var needsGradients: Bool {
     switch self {
-    case .gradRollout, .leafxPaperGrad, .leafxPaperCausal, .leafxGrad, .leafxCausal: return true
+    case .gradRollout, .leafxPaperGrad, .leafxPaperCausal, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads,
+      .leafxCausalOneLayer:
+      return true
     default: return false
     }
   }
 
   /// True when the method needs one ablation pass per decoder layer.
-  public var needsAblations: Bool { self == .leafxPaperCausal || self == .leafxCausal }
+  public var needsAblations: Bool {
+    switch self {
+    case .leafxPaperCausal, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient: return true
+    default: return false
+    }
+  }
+
+  /// The rollout depth `RolloutDepth.methodDefault` stands for: the last half of the decoder
+  /// for the product's LEAF-X (docs/leafx.md: early layers look at padding and sinks), the
+  /// last layer for its one-layer ablation, every layer for the paper's equations and the
+  /// rollout baselines.
+  public var defaultDepth: RolloutDepth {
+    switch self {
+    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalNoGradient: return .lastHalf
+    case .leafxCausalOneLayer: return .one
+    default: return .full
+    }
+  }
 
   /// Parses a name, with an error listing the valid ones.
   public static func named(_ name: String) throws -> AttributionMethod {
@@ -44,6 +71,8 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
 
 /// Which decoder layers the rollout runs through (DESIGN §6.3).
 public enum RolloutDepth: String, Sendable, CaseIterable {
+  /// The method's own default (`AttributionMethod.defaultDepth`).
+  case methodDefault = "default"
   case full
   case lastHalf = "last-half"
   case middleHalf = "middle-half"
@@ -53,7 +82,7 @@ public enum RolloutDepth: String, Sendable, CaseIterable {
   /// The layer indices for a decoder of `layers` layers.
   public func layers(of layers: Int) -> Range<Int> {
     switch self {
-    case .full: return 0..<layers
+    case .methodDefault, .full: return 0..<layers
     case .lastHalf: return (layers / 2)..<layers
     case .middleHalf:
       let start = layers / 4
@@ -70,16 +99,21 @@ public struct ExplainOptions: Sendable, Equatable {
   public var tau: Float = 1
   /// ε inside the entropy's logarithm and the causal weights' denominator.
   public var epsilon: Float = 1e-8
-  public var depth: RolloutDepth = .full
+  public var depth: RolloutDepth = .methodDefault
   /// Seed of the `random` method.
   public var seed: UInt64 = 0
 
-  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .full, seed: UInt64 = 0) {
+  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .methodDefault, seed: UInt64 = 0) {
     self.method = method
     self.tau = tau
     self.epsilon = epsilon
     self.depth = depth
     self.seed = seed
+  }
+
+  /// The decoder layers the method reads: `depth`, or the method's default depth.
+  public func layers(of count: Int) -> Range<Int> {
+    (depth == .methodDefault ? method.defaultDepth : depth).layers(of: count)
   }
 
   public func validate() throws {

@@ -96,6 +96,31 @@ public struct DecoderTape: Sendable {
     }
   }
 
+  /// Per layer and position, the share of the residual update written by the
+  /// self-attention (`which: .selfAttention`) or cross-attention sublayer:
+  /// `‖Δx‖ / (‖Δx‖ + ‖x‖)` with x the residual stream entering the sublayer, `[layer][T]`
+  /// (vector norms as in Kobayashi et al. 2020: how much of a position's state a
+  /// sublayer rewrote).
+  public func updateShares(_ which: AttentionKind) -> [[Float]] {
+    records.map { record in
+      let before = which == .selfAttention ? record.selfInput : record.crossInput
+      let after = which == .selfAttention ? record.crossInput : record.mlpInput
+      return (0..<count).map { row in
+        var update: Float = 0
+        var state: Float = 0
+        for c in 0..<width {
+          let x = before[row * width + c]
+          let dx = after[row * width + c] - x
+          update += dx * dx
+          state += x * x
+        }
+        let u = update.squareRoot()
+        let total = u + state.squareRoot()
+        return total > 0 ? u / total : 0
+      }
+    }
+  }
+
   /// Runs the teacher-forced pass and records it.
   ///
   /// With no ablation and no override, `logits` equal `decoder.forward(tokens, cache: fresh,

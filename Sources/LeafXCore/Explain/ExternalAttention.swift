@@ -143,6 +143,10 @@ final class ExternalAttentionContext: AttributionInputs {
       rawCross: cross, selfAttention: selfMaps, audioStart: input.audioBegin)
   }
 
+  /// Captured attention comes with one set of per-layer deltas: the caller computes the
+  /// ablation the method expects (zeroing for leafx-paper-causal, mean ablation for leafx-causal).
+  func meanAblationDeltas() throws -> [[Float]] { try ablationDeltas() }
+
   func maskedScorer() throws -> any MaskedScorer {
     throw LeafXError.unsupported("perturbation methods need the model: captured attention cannot be re-run with audio removed")
   }

@@ -17,6 +17,9 @@ protocol AttributionInputs: AnyObject {
   func gradients(_ k: Int, of target: GradientTarget) throws -> CroppedGradients
   /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention output is zeroed.
   func ablationDeltas() throws -> [[Float]]
+  /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention rows are replaced
+  /// by their mean over the explained rows (the product LEAF-X's causal check).
+  func meanAblationDeltas() throws -> [[Float]]
   /// Scores the explained tokens with audio frames removed (perturbation methods).
   func maskedScorer() throws -> any MaskedScorer
 }
@@ -101,6 +104,59 @@ final class WindowContext: AttributionInputs {
     return made
   }
 
+  /// Δ_l(t) = NLL_t(layer l's cross-attention flattened) − NLL_t(full), `[layer][k]`: every
+  /// head of layer l attends uniformly to the window's audio frames (none to padding), so
+  /// the layer's output keeps its scale but loses *where* it looked. Unlike zeroing the
+  /// layer (DESIGN §6.4), this measures how much the token depends on the layer's
+  /// localisation rather than on the layer's existence.
+  func flattenedDeltas() -> [[Float]] { flattened }
+
+  private lazy var flattened: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
+    let frames = audioFrames
+    let totalFrames = audio.frames
+    let ablated = DecoderTape.record(
+      decoder: model.decoder, tokens: input, audio: audio,
+      overrideAttention: { kind, l, _, p in
+        guard kind == .crossAttention, l == layer else { return }
+        let width = totalFrames
+        let share = 1 / Float(min(frames, width))
+        for row in 0..<(p.count / width) {
+          for j in 0..<width { p[row * width + j] = j < frames ? share : 0 }
+        }
+      })
+    return rows.indices.map { k in
+      tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
+    }
+  }
+
+  /// Δ_l(t) = NLL_t(layer l's cross-attention mean-ablated) − NLL_t(full), `[layer][k]`:
+  /// in every head of layer l, the explained rows' attention is replaced by its mean over
+  /// those rows. What every token shares (sinks, the padding habit) is kept; what is
+  /// specific to token t (where it looked) is removed. Mean ablation keeps the model on its
+  /// input distribution where zeroing a layer breaks it (Wang et al. 2022, IOI).
+  func meanAblationDeltas() -> [[Float]] { meanAblated }
+
+  private lazy var meanAblated: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
+    let explainedRows = rows
+    let totalFrames = audio.frames
+    let ablated = DecoderTape.record(
+      decoder: model.decoder, tokens: input, audio: audio,
+      overrideAttention: { kind, l, _, p in
+        guard kind == .crossAttention, l == layer, !explainedRows.isEmpty else { return }
+        var mean = [Float](repeating: 0, count: totalFrames)
+        let scale = 1 / Float(explainedRows.count)
+        for row in explainedRows {
+          for j in 0..<totalFrames { mean[j] += p[row * totalFrames + j] * scale }
+        }
+        for row in explainedRows {
+          for j in 0..<totalFrames { p[row * totalFrames + j] = mean[j] }
+        }
+      })
+    return rows.indices.map { k in
+      tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
+    }
+  }
+
   private lazy var deltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
     let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
     return rows.indices.map { k in
@@ -117,7 +173,7 @@ struct MethodRunner {
   func attributions(_ context: any AttributionInputs) throws -> [[Float]] {
     let trace = context.trace
     let rows = context.rows
-    let layers = options.depth.layers(of: trace.layers)
+    let layers = options.layers(of: trace.layers)
     switch options.method {
     case .raa:
       return rows.map { RawAttention.attribution(trace, row: $0, layers: (trace.layers - 1)..<trace.layers) }
@@ -125,8 +181,16 @@ struct MethodRunner {
       return rows.map { RawAttention.attribution(trace, row: $0, layers: 0..<trace.layers) }
     case .rollout:
       return AttentionRollout.attributions(trace, rows: rows, layers: layers)
-    case .leafxPaper, .leafx:
+    case .leafxPaper:
       return LeafXPaper.attributions(trace, rows: rows, layers: layers, options: options)
+    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient:
+      let recipe = LeafX.recipe(for: options.method)
+      let deltas = recipe.causal ? try context.meanAblationDeltas() : nil
+      return try rows.indices.map { k in
+        LeafX.attribution(
+          trace, row: rows[k], layers: layers, recipe: recipe, options: options,
+          gradients: recipe.gradient ? try context.gradients(k, of: .logProb) : nil, deltas: deltas.map { d in d.map { $0[k] } })
+      }
     case .random:
       return RandomAttribution.attributions(
         rows: rows, frames: trace.frames, seed: options.seed, windowSeek: context.windowSeek)
@@ -134,13 +198,13 @@ struct MethodRunner {
       return try rows.indices.map { k in
         GradientRollout.attribution(trace, row: rows[k], gradients: try context.gradients(k, of: .logit), layers: layers)
       }
-    case .leafxPaperGrad, .leafxGrad:
+    case .leafxPaperGrad:
       return try rows.indices.map { k in
         LeafXPaper.attribution(
           trace, row: rows[k], gradients: try context.gradients(k, of: .logProb), layers: layers, options: options,
           ablationDeltas: nil)
       }
-    case .leafxPaperCausal, .leafxCausal:
+    case .leafxPaperCausal:
       let deltas = try context.ablationDeltas()
       return try rows.indices.map { k in
         LeafXPaper.attribution(

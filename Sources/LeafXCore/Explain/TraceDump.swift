@@ -12,7 +12,7 @@ public struct TraceDump: Sendable {
   /// `input` [T], `rows` [K], `targets` [K], `prompt_length` [1], `cross` [L,H,T,F] (cropped,
   /// renormalised), `padding` [L,H,T], `self` [L,H,T,T], `grad_cross` [K,L,H,T,F] and
   /// `grad_self` [K,L,H,T,T] (∂ log p(y_k) / ∂A), `grad_logit_cross` [K,L,H,T,F] (∂ logit),
-  /// `ablation_deltas` [L,K], `log_probs` [K].
+  /// `ablation_deltas` [L,K], `flattened_deltas` [L,K], `mean_deltas` [L,K], `self_share` and `cross_share` [L,T] (DecoderTape.updateShares), `log_probs` [K].
   public var arrays: [(name: String, array: DumpArray)]
   /// Words of the window: text and the indices k of their tokens.
   public var words: [(text: String, tokens: [Int])]
@@ -58,6 +58,10 @@ public struct TraceDump: Sendable {
       ("grad_self", DumpArray(shape: [k, l, h, t, t], values: gradSelf)),
       ("grad_logit_cross", DumpArray(shape: [k, l, h, t, f], values: gradLogit)),
       ("ablation_deltas", DumpArray(shape: [l, k], values: context.ablationDeltas().flatMap { $0 })),
+      ("flattened_deltas", DumpArray(shape: [l, k], values: context.flattenedDeltas().flatMap { $0 })),
+      ("mean_deltas", DumpArray(shape: [l, k], values: context.meanAblationDeltas().flatMap { $0 })),
+      ("self_share", DumpArray(shape: [l, t], values: context.tape.updateShares(.selfAttention).flatMap { $0 })),
+      ("cross_share", DumpArray(shape: [l, t], values: context.tape.updateShares(.crossAttention).flatMap { $0 })),
       ("log_probs", DumpArray(shape: [k], values: zip(context.rows, context.targets).map { context.tape.logProb(row: $0, token: $1) })),
     ]
     let words = tokenizer.splitToWordTokens(context.targets, language: language).map { ($0.text, $0.tokenIndices) }
