@@ -50,6 +50,9 @@ struct DiagnoseCommand: ParsableCommand {
   @Option(help: "Write the trace of each window as .npy files into this directory.")
   var dump: String?
 
+  @Flag(help: "With --dump: leave out the per-token gradients (much faster).")
+  var noGradients = false
+
   func run() throws {
     let options = ExplainOptions(method: .leafxPaper, tau: tau)
     try options.validate()
@@ -57,7 +60,7 @@ struct DiagnoseCommand: ParsableCommand {
     let decoded = try AudioDecoder.load(path: audio)
     let explainer = Explainer(model: whisper, options: options, decoding: Explainer.defaultDecoding)
     if let dump {
-      try writeDump(try TraceDump.run(explainer, pcm: decoded.samples, text: text), to: dump)
+      try writeDump(try TraceDump.run(explainer, pcm: decoded.samples, text: text, gradients: !noGradients), to: dump)
       return
     }
     var tokens = try Diagnosis.run(explainer, pcm: decoded.samples, text: text)

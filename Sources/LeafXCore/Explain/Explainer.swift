@@ -199,7 +199,8 @@ public struct Explainer {
     let audio = model.decoder.audioContext(encoded)
     var cache = WhisperDecoder.Cache(layers: model.dimensions.nTextLayer)
     let input = prompt + tokens
-    let logits = model.decoder.forward(input, cache: &cache, audio: audio, logitRows: tokens.count)
+    // Token k is predicted by the row before it: the last tokens.count + 1 rows, minus the last.
+    let logits = model.decoder.forward(input, cache: &cache, audio: audio, logitRows: tokens.count + 1)
     let vocab = model.dimensions.nVocab
     let probabilities = tokens.indices.map { k in
       logits.withUnsafeBufferPointer { l -> Float in

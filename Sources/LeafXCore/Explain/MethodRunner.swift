@@ -89,9 +89,13 @@ final class WindowContext: AttributionInputs {
     return result
   }
 
-  /// Δ_l(t) = NLL_t(layer l's cross-attention output zeroed) − NLL_t(full), `[layer][k]`:
-  /// one ablated teacher-forced pass per layer, all tokens at once (DESIGN §6.4).
-  func ablationDeltas() -> [[Float]] { deltas }
+  /// Δ_l(t) per layer and explained token for each way of knocking out a layer's
+  /// cross-attention (LayerAblation), each computed once.
+  func ablationDeltas() -> [[Float]] { deltas(.zero) }
+  func flattenedDeltas() -> [[Float]] { deltas(.flatten) }
+  func meanAblationDeltas() -> [[Float]] { deltas(.mean) }
+
+  private var deltaCache: [LayerAblation: [[Float]]] = [:]
 
   private var scorer: EngineMaskedScorer?
 
@@ -104,64 +108,13 @@ final class WindowContext: AttributionInputs {
     return made
   }
 
-  /// Δ_l(t) = NLL_t(layer l's cross-attention flattened) − NLL_t(full), `[layer][k]`: every
-  /// head of layer l attends uniformly to the window's audio frames (none to padding), so
-  /// the layer's output keeps its scale but loses *where* it looked. Unlike zeroing the
-  /// layer (DESIGN §6.4), this measures how much the token depends on the layer's
-  /// localisation rather than on the layer's existence.
-  func flattenedDeltas() -> [[Float]] { flattened }
-
-  private lazy var flattened: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
-    let frames = audioFrames
-    let totalFrames = audio.frames
-    let ablated = DecoderTape.record(
-      decoder: model.decoder, tokens: input, audio: audio,
-      overrideAttention: { kind, l, _, p in
-        guard kind == .crossAttention, l == layer else { return }
-        let width = totalFrames
-        let share = 1 / Float(min(frames, width))
-        for row in 0..<(p.count / width) {
-          for j in 0..<width { p[row * width + j] = j < frames ? share : 0 }
-        }
-      })
-    return rows.indices.map { k in
-      tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
-    }
-  }
-
-  /// Δ_l(t) = NLL_t(layer l's cross-attention mean-ablated) − NLL_t(full), `[layer][k]`:
-  /// in every head of layer l, the explained rows' attention is replaced by its mean over
-  /// those rows. What every token shares (sinks, the padding habit) is kept; what is
-  /// specific to token t (where it looked) is removed. Mean ablation keeps the model on its
-  /// input distribution where zeroing a layer breaks it (Wang et al. 2022, IOI).
-  func meanAblationDeltas() -> [[Float]] { meanAblated }
-
-  private lazy var meanAblated: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
-    let explainedRows = rows
-    let totalFrames = audio.frames
-    let ablated = DecoderTape.record(
-      decoder: model.decoder, tokens: input, audio: audio,
-      overrideAttention: { kind, l, _, p in
-        guard kind == .crossAttention, l == layer, !explainedRows.isEmpty else { return }
-        var mean = [Float](repeating: 0, count: totalFrames)
-        let scale = 1 / Float(explainedRows.count)
-        for row in explainedRows {
-          for j in 0..<totalFrames { mean[j] += p[row * totalFrames + j] * scale }
-        }
-        for row in explainedRows {
-          for j in 0..<totalFrames { p[row * totalFrames + j] = mean[j] }
-        }
-      })
-    return rows.indices.map { k in
-      tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
-    }
-  }
-
-  private lazy var deltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
-    let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
-    return rows.indices.map { k in
-      tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
-    }
+  private func deltas(_ ablation: LayerAblation) -> [[Float]] {
+    if let cached = deltaCache[ablation] { return cached }
+    let computed = ablation.deltas(
+      decoder: model.decoder, input: input, audio: audio, audioFrames: audioFrames, rows: rows, targets: targets,
+      reference: tape)
+    deltaCache[ablation] = computed
+    return computed
   }
 }
 

@@ -18,16 +18,20 @@ public struct TraceDump: Sendable {
   public var words: [(text: String, tokens: [Int])]
 
   /// Dumps every window of `pcm` as `explainer` would explain it.
-  public static func run(_ explainer: Explainer, pcm: [Float], text: String? = nil) throws -> [TraceDump] {
+  /// Without `gradients`, only the attention and the ablation deltas (much faster).
+  public static func run(_ explainer: Explainer, pcm: [Float], text: String? = nil, gradients: Bool = true) throws -> [TraceDump] {
     let transcript = try explainer.transcript(pcm, text: text)
     var out: [TraceDump] = []
     try explainer.forEachWindow(pcm, transcript: transcript) { window, context, positions in
-      out.append(dump(context, window: window, language: transcript.language, tokenizer: explainer.model.tokenizer))
+      out.append(
+        dump(context, window: window, language: transcript.language, tokenizer: explainer.model.tokenizer, gradients: gradients))
     }
     return out
   }
 
-  static func dump(_ context: WindowContext, window: DecodedWindow, language: String, tokenizer: WhisperTokenizer) -> TraceDump {
+  static func dump(
+    _ context: WindowContext, window: DecodedWindow, language: String, tokenizer: WhisperTokenizer, gradients: Bool
+  ) -> TraceDump {
     let trace = context.trace
     let k = context.rows.count
     func flat(_ nested: [[[Float]]]) -> [Float] { nested.flatMap { $0.flatMap { $0 } } }
@@ -47,16 +51,20 @@ public struct TraceDump: Sendable {
     var gradCross: [Float] = []
     var gradSelf: [Float] = []
     var gradLogit: [Float] = []
-    for index in 0..<k {
+    for index in 0..<(gradients ? k : 0) {
       let g = context.gradients(index, of: .logProb)
       gradCross += flat(g.cross)
       gradSelf += flat(g.selfAttention)
       gradLogit += flat(context.gradients(index, of: .logit).cross)
     }
+    if gradients {
+      arrays += [
+        ("grad_cross", DumpArray(shape: [k, l, h, t, f], values: gradCross)),
+        ("grad_self", DumpArray(shape: [k, l, h, t, t], values: gradSelf)),
+        ("grad_logit_cross", DumpArray(shape: [k, l, h, t, f], values: gradLogit)),
+      ]
+    }
     arrays += [
-      ("grad_cross", DumpArray(shape: [k, l, h, t, f], values: gradCross)),
-      ("grad_self", DumpArray(shape: [k, l, h, t, t], values: gradSelf)),
-      ("grad_logit_cross", DumpArray(shape: [k, l, h, t, f], values: gradLogit)),
       ("ablation_deltas", DumpArray(shape: [l, k], values: context.ablationDeltas().flatMap { $0 })),
       ("flattened_deltas", DumpArray(shape: [l, k], values: context.flattenedDeltas().flatMap { $0 })),
       ("mean_deltas", DumpArray(shape: [l, k], values: context.meanAblationDeltas().flatMap { $0 })),
