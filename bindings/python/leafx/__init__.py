@@ -11,6 +11,7 @@ C ABI (ctypes; no compiled extension).
 libleafx is found through $LEAFX_LIBRARY, pkg-config, or the standard library path.
 """
 from ._library import library_path
+from .attention import AttentionExplanation, explain_attention
 from .audio import SAMPLE_RATE_HZ, load_audio
 from .errors import (
     CancelledError, FileError, FormatError, InternalError, InvalidArgumentError, LeafxError,
@@ -30,6 +31,7 @@ def version():
 
 __all__ = [
     "Model", "Result", "Explanation", "Segment", "Token", "Word", "load_audio", "SAMPLE_RATE_HZ",
+    "explain_attention", "AttentionExplanation",
     "version", "library_path", "LeafxError", "InvalidArgumentError", "MisuseError", "FileError",
     "FormatError", "UnsupportedError", "OutOfMemoryError", "InternalError", "CancelledError",
     "LibraryNotFoundError",

@@ -28,6 +28,13 @@ def _utf8(value, name):
     return value.encode("utf-8")
 
 
+def depth_value(depth):
+    """The leafx_depth of "full", "last-half", "middle-half" or "1" (also the int 1)."""
+    if str(depth) not in _abi.DEPTHS:
+        raise InvalidArgumentError(f"depth {depth!r}: one of {', '.join(_abi.DEPTHS)}")
+    return _abi.DEPTHS[str(depth)]
+
+
 class _Callbacks:
     """The progress and abort callbacks of one call. A Python exception raised in the
     caller's progress function (or a KeyboardInterrupt delivered while leafx calls back)
@@ -192,9 +199,7 @@ class Model:
         params.text = _utf8(text, "text")
         params.tau = tau
         params.epsilon = epsilon
-        if str(depth) not in _abi.DEPTHS:
-            raise InvalidArgumentError(f"depth {depth!r}: one of {', '.join(_abi.DEPTHS)}")
-        params.depth = _abi.DEPTHS[str(depth)]
+        params.depth = depth_value(depth)
         params.seed = seed
         if beam_size is not None or language is not None:
             # The command line's decoding: greedy (unless beam_size), without timestamps.
