@@ -99,13 +99,19 @@ public:
         if (!has_value()) throw std::get<1>(state_);
         return std::get<0>(state_);
     }
+    const T &value() const & {
+        if (!has_value()) throw std::get<1>(state_);
+        return std::get<0>(state_);
+    }
     T &&value() && {
         if (!has_value()) throw std::get<1>(state_);
         return std::get<0>(std::move(state_));
     }
     T &operator*() & { return value(); }
+    const T &operator*() const & { return value(); }
     T &&operator*() && { return std::move(*this).value(); }
     T *operator->() { return &value(); }
+    const T *operator->() const { return &value(); }
 
     /// The error; only meaningful when !has_value().
     const Error &error() const { return std::get<1>(state_); }

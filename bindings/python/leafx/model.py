@@ -28,6 +28,13 @@ def _utf8(value, name):
     return value.encode("utf-8")
 
 
+# Fields of leafx_explain_params settable through explain(**method_params): the plain
+# numbers, not the pointers and callbacks the keywords above manage.
+_METHOD_PARAMS = {name for name, ctype in _abi.ExplainParams._fields_
+                  if name not in ("struct_size", "tau", "epsilon", "depth", "seed")
+                  and getattr(ctype, "_type_", None) in tuple("bBhHiIlLqQfd?")}
+
+
 def depth_value(depth):
     """The leafx_depth of "full", "last-half", "middle-half" or "1" (also the int 1)."""
     if str(depth) not in _abi.DEPTHS:
@@ -180,7 +187,7 @@ class Model:
         return Result(out, pcm.size)
 
     def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="full", seed=0,
-                beam_size=None, language=None, progress=None):
+                beam_size=None, language=None, progress=None, **method_params):
         """Transcribes `audio` (a file path, or float32 samples at 16 kHz mono) greedily
         without timestamps, or takes `text` (forced mode, audio <= 30 s), and attributes
         every token and word to the audio's 20 ms frames with `method` ("leafx",
@@ -189,6 +196,8 @@ class Model:
         tau: entropy temperature (> 0). depth: "full", "last-half", "middle-half" or "1".
         seed: of the "random" method. beam_size, language: how the audio is decoded first
         (as `leafx explain --beam --language`). Same defaults as `leafx explain`.
+        method_params: other numeric fields of leafx_explain_params by their C name (the
+        parameters of methods added after 0.1.0, once leafx/_abi.py mirrors them).
         Returns a leafx.Explanation with `attributions` [n_tokens, n_frames] and
         `word_attributions` [n_words, n_frames].
         """
@@ -201,9 +210,14 @@ class Model:
         params.epsilon = epsilon
         params.depth = depth_value(depth)
         params.seed = seed
+        for name, value in method_params.items():
+            if name not in _METHOD_PARAMS:
+                raise TypeError(f"explain() got an unknown parameter {name!r}; leafx_explain_params fields: "
+                                + ", ".join(sorted(_METHOD_PARAMS)))
+            setattr(params, name, value)
         if beam_size is not None or language is not None:
             # The command line's decoding: greedy (unless beam_size), without timestamps.
-            decoding = self._transcribe_params({"without_timestamps": True, "beam_size": beam_size or 1,
+            decoding = self._transcribe_params({"without_timestamps": True, "beam_size": 1 if beam_size is None else beam_size,
                                                 "language": language})
             params.transcribe = ctypes.pointer(decoding)
         callbacks = _Callbacks(progress)

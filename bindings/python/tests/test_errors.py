@@ -63,6 +63,8 @@ def test_bad_audio(tiny, leafx, tmp_path):
         tiny.explain(np.zeros((16000, 2), np.float32))
     with pytest.raises(TypeError, match="beam_width"):
         tiny.transcribe(samples, beam_width=3)
+    with pytest.raises(TypeError, match="window_size"):
+        tiny.explain(samples, text=FORCED, window_size=3)
 
 
 def test_load_audio_resamples_and_downmixes(leafx):

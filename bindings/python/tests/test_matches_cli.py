@@ -99,3 +99,12 @@ def test_to_json_is_the_cli_schema(tiny, cli):
     assert ours["method"] == document["method"] and ours["text"] == document["text"]
     with pytest.raises(ValueError, match="closed"):
         explanation.to_json()
+
+
+def test_beam_decoding(tiny, cli):
+    """beam_size reaches the nested decoding params as `leafx explain --beam` does."""
+    path = dev_audio("1688-142285-0002")
+    document = json.loads(cli("explain", path, "-m", "tiny.en", "--method", "raa", "--beam", "3", "--format", "json"))
+    assert_matches(tiny.explain(path, method="raa", beam_size=3), document)
+    with pytest.raises(ValueError, match="beam_size"):  # the nested params reach the library
+        tiny.explain(path, method="raa", beam_size=0)
