@@ -57,7 +57,7 @@ class _Callbacks:
         if self.error is None:
             try:
                 self.user_progress(fraction, stage.decode() if stage else "")
-            except BaseException as error:  # noqa: B036 - re-raised after the call
+            except BaseException as error:  # re-raised once leafx returns
                 self.error = error
 
     def _on_abort(self, _user_data):
@@ -71,8 +71,12 @@ class _Callbacks:
         params.progress = self.progress
         params.abort = self.abort
 
-    def check(self, status):
+    def check(self, status, out):
+        """Raises the callback's exception, or leafx's error; frees a result the call made
+        anyway (it finished before it polled the abort callback)."""
         if self.error is not None:
+            if status == _abi.OK:
+                library().leafx_result_free(out)
             raise self.error
         check(status)
 
@@ -183,7 +187,7 @@ class Model:
         out = ctypes.c_void_p()
         status = self._lib.leafx_transcribe(self._live_handle(), pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                             pcm.size, ctypes.byref(params), ctypes.byref(out))
-        callbacks.check(status)
+        callbacks.check(status, out)
         return Result(out, pcm.size)
 
     def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="full", seed=0,
@@ -225,6 +229,6 @@ class Model:
         out = ctypes.c_void_p()
         status = self._lib.leafx_explain(self._live_handle(), pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                          pcm.size, ctypes.byref(params), ctypes.byref(out))
-        callbacks.check(status)
+        callbacks.check(status, out)
         return Explanation(out, pcm.size, method)
 

@@ -101,6 +101,14 @@ def test_progress_and_cancel(tiny, leafx):
     with pytest.raises(Stop, match="transcribe"):
         tiny.transcribe(samples, beam_size=1, progress=stop)
 
+    def stop_at_the_end(fraction, stage):
+        if fraction >= 1:
+            raise Stop("end")
+
+    # Raised after the last step: the finished result is dropped, the exception propagates.
+    with pytest.raises(Stop, match="end"):
+        tiny.explain(samples, text=FORCED, method="raa", progress=stop_at_the_end)
+
 
 def test_transcribe_options(tiny):
     samples = read_wav(JFK)
