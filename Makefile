@@ -2,6 +2,7 @@
 #
 #   make                  release build (libleafx.so with the Swift runtime linked in, and the CLI)
 #   make test             every suite: Swift unit tests, C ABI drivers, install and reference checks
+#   make test-bindings    the Python package's own suite (bindings/python/tests; part of make test)
 #   make install PREFIX=DIR
 #   make models           fetch the real Whisper weights into $(LEAFX_MODELS)
 #   make references       faster-whisper references of those models into $(LEAFX_REFERENCE_DIR)
