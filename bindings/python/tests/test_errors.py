@@ -120,3 +120,13 @@ def test_transcribe_options(tiny):
     timed = tiny.transcribe(samples, beam_size=1, temperature=[0.0, 0.5], no_speech_threshold=None)
     assert len(timed.segments) >= 2 and timed.segments[-1].end <= 11.0 + 1e-6
     assert all(s.tokens.stop <= len(timed.tokens) for s in timed.segments)
+
+
+def test_model_params_reach_the_library(leafx):
+    """threads and format go through leafx_model_params (mirrored, filled by _init)."""
+    with pytest.raises(leafx.InvalidArgumentError, match=r"params->n_threads: -1"):
+        leafx.Model("tiny.en", threads=-1)
+    with pytest.raises(leafx.FileError, match="not a regular file"):  # a directory read as ggml
+        leafx.Model(os.path.join(MODELS_DIR, "tiny.en"), format="ggml")
+    with pytest.raises(leafx.InvalidArgumentError, match="onnx"):
+        leafx.Model("tiny.en", format="onnx")
