@@ -271,7 +271,10 @@ public:
     /// From interleaved float PCM (n_frames * n_channels values) at `sample_rate_hz`.
     static Expected<Audio> from_pcm(span<const float> interleaved, int32_t n_channels, int32_t sample_rate_hz,
                                     const AudioParams &params = AudioParams()) {
-        if (n_channels <= 0) return Error(LEAFX_ERR_INVALID_ARGUMENT, "leafx::Audio::from_pcm: n_channels must be positive");
+        if (n_channels <= 0 || interleaved.size() % static_cast<size_t>(n_channels) != 0)
+            return Error(LEAFX_ERR_INVALID_ARGUMENT,
+                         "leafx::Audio::from_pcm: n_channels: " + std::to_string(n_channels) + " does not divide the " +
+                             std::to_string(interleaved.size()) + " interleaved values");
         leafx_audio *out = nullptr;
         leafx_status s = leafx_audio_from_pcm(interleaved.data(), interleaved.size() / static_cast<size_t>(n_channels),
                                               n_channels, sample_rate_hz, params.get(), &out);

@@ -58,6 +58,9 @@ void test_errors_and_audio(const char *wav) {
     auto converted = leafx::Audio::from_pcm(stereo, 2, 8000);
     size_t n_converted = converted ? converted->samples().size() : 0;
     CHECK(converted && n_converted >= 15999 && n_converted <= 16001, "from_pcm: %zu samples", n_converted);
+    auto ragged = leafx::Audio::from_pcm(leafx::span<const float>(stereo.data(), 7), 2, 8000);
+    CHECK(!ragged && ragged.error().status() == LEAFX_ERR_INVALID_ARGUMENT && std::strstr(ragged.error().what(), "n_channels"),
+          "7 values in 2 channels refused: %s", ragged ? "accepted?" : ragged.error().what());
     std::vector<float> bad(100, 0.0f);
     bad[42] = NAN;
     auto refused = leafx::Audio::from_pcm(bad, 1, 16000);
