@@ -2,6 +2,7 @@
 #
 #   make                  release build (libleafx.so with the Swift runtime linked in, and the CLI)
 #   make test             every suite: Swift unit tests, C ABI drivers, install and reference checks
+#   make test-bindings    the Python package's own suite (bindings/python/tests; part of make test)
 #   make install PREFIX=DIR
 #   make models           fetch the real Whisper weights into $(LEAFX_MODELS)
 #   make references       faster-whisper references of those models into $(LEAFX_REFERENCE_DIR)
@@ -45,6 +46,7 @@ install: build
 	ln -sf "libleafx.so.$(VERSION)" "$(PREFIX)/lib/libleafx.so.$(ABI)"
 	ln -sf "libleafx.so.$(ABI)" "$(PREFIX)/lib/libleafx.so"
 	install -m 644 include/leafx.h "$(PREFIX)/include/leafx.h"
+	install -m 644 bindings/cpp/leafx.hpp "$(PREFIX)/include/leafx.hpp"
 	sed -e 's|@PREFIX@|$(abspath $(PREFIX))|' -e 's|@VERSION@|$(VERSION)|' \
 	  pkgconfig/leafx.pc.in > "$(PREFIX)/lib/pkgconfig/leafx.pc"
 	install -m 755 "$(BUILD_DIR)/leafx" "$(PREFIX)/bin/leafx"
@@ -53,6 +55,7 @@ uninstall:
 	rm -f "$(PREFIX)/lib/libleafx.so.$(VERSION)" "$(PREFIX)/lib/libleafx.so.$(ABI)" \
 	  "$(PREFIX)/lib/libleafx.so" "$(PREFIX)/include/leafx.h" \
 	  "$(PREFIX)/lib/pkgconfig/leafx.pc" "$(PREFIX)/bin/leafx"
+	rm -f "$(PREFIX)/include/leafx.hpp"
 
 models:
 	$(PYTHON) scripts/fetch_models.py
@@ -75,6 +78,7 @@ references: models venv
 test: test-deps build venv references
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-bindings
 
 test-swift:
 	swift test --parallel
@@ -82,6 +86,13 @@ test-swift:
 # C drivers, install and pkg-config checks, numerical references: driven by pytest.
 test-python:
 	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python
+
+# The Python package's suite (bindings/python/tests) against a temporary `make install`; the
+# C++ wrapper's test and the examples run in test-python (Tests/python/test_bindings_cpp.py,
+# test_examples.py).
+.PHONY: test-bindings
+test-bindings:
+	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q bindings/python/tests
 
 demo: build
 	@$(PYTHON) scripts/fetch_models.py tiny.en
