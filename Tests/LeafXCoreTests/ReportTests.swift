@@ -40,6 +40,19 @@ struct ReportTests {
     }
   }
 
+  @Test func sharesKeepTheirSignificantDigits() {
+    let cases: [(Float, String)] = [
+      (0.015408039, "0.0154"), (0.5, "0.5"), (0.00012, "0.00012"), (0.0099999998, "0.01"), (0.09996, "0.1"),
+      (1.2345e-7, "1.23e-7"), (3e-9, "3e-9"), (0, "0"), (1, "1.0"), (0.999999, "1"),
+    ]
+    for (value, text) in cases { #expect(JSONText.share(value, digits: 3) == text, "\(value)") }
+    // Round trip within half a unit of the third digit.
+    for value: Float in [0.123456, 0.000987654, 4.5678e-6] {
+      let back = Double(JSONText.share(value, digits: 3))!
+      #expect(abs(back - Double(value)) <= 0.005 * Double(value))
+    }
+  }
+
   @Test func markupEscaping() {
     #expect(MarkupText.escaped("a<b & \"c\" 'd'>") == "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;")
     let json = JSONText.quoted("</script><!-- x")

@@ -3,6 +3,7 @@
 so the report tests need no browser-automation package. Also a minimal PNG decoder for the
 screenshots it takes."""
 import base64
+import fcntl
 import json
 import os
 import select
@@ -36,6 +37,8 @@ class Chromium:
         self.profile = tempfile.mkdtemp(prefix="leafx-chromium-")
         to_browser_read, self.to_browser = os.pipe()
         self.from_browser, from_browser_write = os.pipe()
+        # Move the child's ends above 10 so that placing them on 3 and 4 cannot clobber them.
+        to_browser_read, from_browser_write = (self._high(to_browser_read), self._high(from_browser_write))
         flags = ["--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
                  "--no-first-run", "--no-default-browser-check", "--mute-audio",
                  "--autoplay-policy=no-user-gesture-required", "--hide-scrollbars",
@@ -56,6 +59,12 @@ class Chromium:
         self.call("Page.enable")
         self.call("Runtime.enable")
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
+    @staticmethod
+    def _high(fd):
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+        os.close(fd)
+        return high
 
     def _send(self, message):
         data = json.dumps(message).encode() + b"\0"

@@ -8,7 +8,8 @@
 /// JSON of `leafx explain --format json` (`ExplanationJSON`, one schema for both), a small
 /// settings object (thresholds, colour tables, spectrogram shape), the spectrogram
 /// (`ReportSpectrogram`, base64 bytes) and the audio (`WAVEncoding`, base64). Size: about
-/// 45 kB per second of audio for the WAV and spectrogram, plus the attributions' JSON.
+/// 45 kB per second of audio for the WAV and spectrogram, plus the attributions' JSON (its
+/// values to `valueDigits` significant digits; `--format json` keeps full precision).
 public enum HTMLReport {
   /// Normalised entropy at or below which a word's attribution counts as fully concentrated
   /// in the grounding score (single words on the dev set sit around 0.3–0.6).
@@ -16,6 +17,9 @@ public enum HTMLReport {
   /// Audio played either side of a clicked word's half-mass span, seconds: the span alone can
   /// be 60 ms, too short to hear the word.
   public static let playMarginSeconds = 0.15
+  /// Significant digits of the attribution values in the page's copy of the JSON: the page
+  /// draws 64 colour levels; 3 digits make the JSON ~0.7 of its full-precision size.
+  public static let valueDigits = 3
 
   /// The page for `e`, computing the spectrogram from `pcm` as the model sees it.
   /// - Parameters:
@@ -25,7 +29,7 @@ public enum HTMLReport {
   public static func render(_ e: Explanation, model: WhisperModel, audioPath: String?, pcm: [Float]) throws -> String {
     let spectrogram = ReportSpectrogram(mel: try model.features(pcm), sampleCount: pcm.count)
     return render(
-      e, explanationJSON: ExplanationJSON.render(e, model: model, audioPath: audioPath),
+      e, explanationJSON: ExplanationJSON.render(e, model: model, audioPath: audioPath, valueDigits: valueDigits),
       spectrogram: spectrogram, wav: WAVEncoding.pcm16(pcm), title: audioPath ?? "audio", modelName: model.name)
   }
 
