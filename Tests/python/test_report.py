@@ -2,6 +2,7 @@
 Chromium (DevTools protocol over a pipe, chromium_driver.py) and checked for one element per
 word, the heatmap, a non-blank rendering, and a click on a word selecting that word's
 half-mass span; the SVG is parsed and checked against the JSON of the same explanation."""
+import base64
 import json
 import os
 import re
@@ -58,7 +59,6 @@ def test_report_is_self_contained_and_embeds_the_json_schema(outputs):
         assert ours["attribution"]["values"] == pytest.approx(theirs["attribution"]["values"], rel=5e-3, abs=1e-12)
         assert (ours["start"], ours["end"], ours["peak"]) == (theirs["start"], theirs["end"], theirs["peak"])
     # The audio is embedded as a 16 kHz mono 16-bit WAV of the whole file.
-    import base64
     wav = base64.b64decode(embedded(html, "leafx-audio"))
     assert wav[:4] == b"RIFF" and wav[8:16] == b"WAVEfmt "
     assert int.from_bytes(wav[24:28], "little") == 16000 and int.from_bytes(wav[40:44], "little") == 2 * 176000
@@ -88,6 +88,12 @@ def test_report_in_headless_chromium(outputs, browser):
                        for x in range(box[0] + 160, min(box[2], width), 3)
                        if rows[y][3 * x:3 * x + 3] == bytes([68, 1, 84]))
     assert viridis_dark > 500, "the heatmap shows no cells at the low end of the viridis scale"
+
+    # Every flagged word is listed with a reason per flag.
+    items = browser.evaluate("[...document.querySelectorAll('#flag-list > li')].map(li => li.textContent)")
+    for w in (w for w in words if w["flags"]):
+        assert any(item.startswith(w["word"].strip() + " · ") and all(f.replace("-", " ") + ":" in item for f in w["flags"])
+                   for item in items), (w["word"], w["flags"], items)
 
     # A click on a word selects it: the highlighted span becomes that word's half-mass span.
     def click_word(i):

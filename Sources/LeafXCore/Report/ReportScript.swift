@@ -73,8 +73,10 @@ enum ReportScript {
       if (item.padding_mass > A.padding_mass)
         out.push(`weak support: ${(100 * item.padding_mass).toFixed(0)} % of the raw cross-attention fell on padding, not audio`);
       const near = [index - 1, index + 1].filter((j) => j >= 0 && j < list.length && sameWindow(j))
-        .map((j) => Math.abs(list[j].peak - item.peak).toFixed(1) + " s");
-      if (near.length) out.push(`weak support: its peak (${sec(item.peak)} s) is ${near.join(" and ")} from its neighbours' (> ${A.isolation_seconds} s)`);
+        .map((j) => Math.abs(list[j].peak - item.peak));
+      if (near.length && near.every((d) => d > A.isolation_seconds))
+        out.push(`weak support: its peak (${sec(item.peak)} s) is ${near.map((d) => d.toFixed(1) + " s").join(" and ")} ` +
+          `from its neighbours' (> ${A.isolation_seconds} s)`);
     }
     return out;
   }
@@ -85,7 +87,9 @@ enum ReportScript {
     w.tokens.forEach((t) => {
       const tok = E.tokens[t];
       const sameWindow = (j) => E.tokens[j].attribution.offset === tok.attribution.offset;
-      reasons(tok, E.tokens, t, sameWindow).forEach((r) => lines.push(`token “${tok.text.trim()}”: ${r}`));
+      // A one-token word usually repeats its token's reasons: list only what the word's lack.
+      reasons(tok, E.tokens, t, sameWindow).filter((r) => !lines.includes(r))
+        .forEach((r) => lines.push(`token “${tok.text.trim()}”: ${r}`));
     });
     if (!lines.length) return;
     flagCount++;
@@ -161,6 +165,9 @@ enum ReportScript {
   const scratch = document.createElement("canvas");
 
   function layout() {
+    // As tall as the content when it is short, at most 62 % of the window (then it scrolls).
+    const content = TOP + E.tokens.length * ROW_H + 8 + (timeline.offsetHeight - timeline.clientHeight);
+    timeline.style.height = Math.max(240, Math.min(0.62 * window.innerHeight, content)) + "px";
     const width = timeline.clientWidth, height = timeline.clientHeight;
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr);

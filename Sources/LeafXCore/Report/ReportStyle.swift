@@ -14,7 +14,7 @@ h2 { font-size: 16px; margin: 10px 0 4px; }
 .scale { display: inline-block; width: 140px; height: 10px; vertical-align: middle; border: 1px solid #999; }
 #player { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
 #selection { flex: 1; min-width: 300px; font-size: 13px; }
-#timeline { position: relative; height: 62vh; min-height: 300px; overflow: auto; background: #fff; border: 1px solid #ddd; }
+#timeline { position: relative; height: 62vh; overflow: auto; background: #fff; border: 1px solid #ddd; }
 #heatmap { position: sticky; top: 0; left: 0; display: block; }
 #timeline-spacer { pointer-events: none; }
 #flag-list > li { margin: 4px 0; }
