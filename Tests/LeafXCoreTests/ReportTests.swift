@@ -29,6 +29,7 @@ struct ReportTests {
   @Test func colourScalesHitTheirPublishedEndpointsAndBrightenMonotonically() {
     #expect(ColourScale.viridis.hex(at: 0) == "#440154" && ColourScale.viridis.hex(at: 1) == "#fde725")
     #expect(ColourScale.cividis.hex(at: 0) == "#00224e" && ColourScale.cividis.hex(at: 1) == "#fee838")
+    #expect(ColourScale.viridis.hex(at: 0.5) == "#21918c" && ColourScale.cividis.hex(at: 0.5) == "#7d7c78")
     #expect(ColourScale.viridis.hex(at: -3) == "#440154" && ColourScale.viridis.hex(at: .nan) == "#440154")
     // Readable in greyscale: luma rises along both scales.
     for scale in [ColourScale.viridis, .cividis] {

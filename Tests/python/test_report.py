@@ -122,6 +122,29 @@ def test_report_in_headless_chromium(outputs, browser):
     assert changed > 10, "selecting a word did not change the timeline"
 
 
+def test_report_draws_only_the_visible_window(outputs, browser):
+    """The heatmap canvas is the size of the view, whatever the zoom: 8x zoom makes the
+    scrolled extent 8x wider, not the canvas, and scrolling redraws what comes into view."""
+    browser.open(outputs["html"].as_uri(), "document.body.dataset.ready === 'true'")
+    extent = "(() => { const t = document.getElementById('timeline'), c = document.getElementById('heatmap');" \
+             " return [t.scrollWidth, t.clientWidth, c.width]; })()"
+    scroll_width, view_width, canvas_width = browser.evaluate(extent)
+    for _ in range(3):
+        browser.evaluate("document.getElementById('zoom-in').click()")
+    zoomed_width, _, zoomed_canvas = browser.evaluate(extent)
+    assert zoomed_canvas == canvas_width and canvas_width <= view_width + 1
+    assert zoomed_width == pytest.approx(150 + 8 * (scroll_width - 150), rel=0.05), (scroll_width, zoomed_width)
+    frame = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    browser.evaluate(frame)
+    start = browser.screenshot()[2]
+    browser.evaluate("document.getElementById('timeline').scrollLeft = 1e9")
+    browser.evaluate(frame)
+    end = browser.screenshot()[2]
+    box = browser.evaluate("(() => { const r = document.getElementById('heatmap').getBoundingClientRect();"
+                           " return [Math.round(r.top), Math.round(r.bottom)]; })()")
+    assert sum(1 for y in range(box[0], box[1], 4) if start[y] != end[y]) > 20, "scrolling did not redraw the view"
+
+
 def test_svg_heatmap_matches_the_explanation(outputs):
     tokens = outputs["explanation"]["tokens"]
     root = ET.parse(outputs["svg"]).getroot()
