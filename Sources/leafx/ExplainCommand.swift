@@ -13,11 +13,11 @@ struct ExplainCommand: ParsableCommand {
 
       Methods: \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")).
 
-      Formats: json (DESIGN §12's schema), csv (one row per token and frame), text (a word
-      table with half-mass spans), html (a self-contained report to open in a browser: the
-      spectrogram, the transcript shaded by how well grounded each word is, the tokens × time
-      heatmap, the half-mass spans and the audit flags with their reasons; click a word to
-      highlight its attribution and hear it; the audio is embedded, nothing is fetched), svg
+      Formats: json (DESIGN §12's schema), csv (one row per token and frame), text (a word \
+      table with half-mass spans), html (a self-contained report to open in a browser: the \
+      spectrogram, the transcript shaded by how well grounded each word is, the tokens × time \
+      heatmap, the half-mass spans and the audit flags with their reasons; click a word to \
+      highlight its attribution and hear it; the audio is embedded, nothing is fetched), svg \
       (the tokens × time heatmap alone, for papers and tickets).
 
       Examples:
