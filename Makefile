@@ -99,9 +99,11 @@ demo: build
 	@mkdir -p demo
 	$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format json -o demo/jfk.json
 	@$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format text -o demo/jfk.txt
+	@$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format html -o demo/report.html
 	@cat demo/jfk.txt
 	@echo
 	@echo "leafx: wrote demo/jfk.json (per-token and per-word attributions over 20 ms frames) and demo/jfk.txt"
+	@echo "leafx: open $(CURDIR)/demo/report.html in a browser (self-contained: spectrogram, shaded transcript, heatmap, audit flags; click a word to hear it)"
 
 # Transcription time of leafx against faster-whisper (same model, audio and threads, in one
 # process) and the encoder's throughput against the measured sgemm peak. THREADS=2 by default.

@@ -13,9 +13,18 @@ struct ExplainCommand: ParsableCommand {
 
       Methods: \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")).
 
+      Formats: json (DESIGN §12's schema), csv (one row per token and frame), text (a word \
+      table with half-mass spans), html (a self-contained report to open in a browser: the \
+      spectrogram, the transcript shaded by how well grounded each word is, the tokens × time \
+      heatmap, the half-mass spans and the audit flags with their reasons; click a word to \
+      highlight its attribution and hear it; the audio is embedded, nothing is fetched), svg \
+      (the tokens × time heatmap alone, for papers and tickets).
+
       Examples:
         leafx explain data/jfk.wav -o jfk.json
         leafx explain data/jfk.wav --method raa --format csv
+        leafx explain data/jfk.wav --format html -o report.html
+        leafx explain data/jfk.wav --format svg -o heatmap.svg
         leafx explain call.wav --text "take fifty milligrams of amoxicillin" -m base
       """)
 
@@ -45,7 +54,7 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Spoken language code; detected when omitted (multilingual models).")
   var language: String?
 
-  @Option(help: "Output format: json, csv (one row per token and frame) or text (a word table).")
+  @Option(help: "Output format: json, csv (one row per token and frame), text (a word table), html (a report page) or svg (the heatmap).")
   var format: ExplainFormat = .json
 
   @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
@@ -70,13 +79,15 @@ struct ExplainCommand: ParsableCommand {
     case .json: rendered = ExplanationJSON.render(explanation, model: whisper, audioPath: audio) + "\n"
     case .csv: rendered = ExplanationCSV.render(explanation)
     case .text: rendered = ExplanationText.render(explanation)
+    case .html: rendered = try HTMLReport.render(explanation, model: whisper, audioPath: audio, pcm: decoded.samples)
+    case .svg: rendered = HeatmapSVG.render(explanation, title: audio)
     }
     try OutputFile.write(Array(rendered.utf8), to: output)
   }
 }
 
 enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
-  case json, csv, text
+  case json, csv, text, html, svg
 }
 
 /// A human-readable summary: the transcript, then one line per word with the stretch of
