@@ -226,7 +226,7 @@ private:
     std::optional<std::vector<float>> temperatures_;
 };
 
-/// leafx_explain_params with defaults (method "leafx", tau 1, full depth, greedy decoding);
+/// leafx_explain_params with defaults (method "leafx", tau 1, the method's default depth, greedy decoding);
 /// owns its strings and the nested decoding params. Other fields: raw().
 class ExplainParams {
 public:

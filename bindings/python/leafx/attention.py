@@ -58,7 +58,7 @@ def _array(value, name, dtype, shape):
 
 def explain_attention(cross_attention, rows, *, self_attention=None, audio_range=None, token_ids=None,
                       cross_gradients=None, self_gradients=None, ablation_deltas=None, frame_seconds=0.02,
-                      first_frame=0, method="leafx", tau=1.0, epsilon=1e-8, depth="full", seed=0):
+                      first_frame=0, method="leafx", tau=1.0, epsilon=1e-8, depth="default", seed=0):
     """LEAF-X (or any method of Model.explain) on attention captured elsewhere.
 
     cross_attention: [L, H, T, K] attention probabilities of T decoder queries over K keys.

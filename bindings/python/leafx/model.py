@@ -190,14 +190,14 @@ class Model:
         callbacks.check(status, out)
         return Result(out, pcm.size)
 
-    def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="full", seed=0,
+    def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="default", seed=0,
                 beam_size=None, language=None, progress=None, **method_params):
         """Transcribes `audio` (a file path, or float32 samples at 16 kHz mono) greedily
         without timestamps, or takes `text` (forced mode, audio <= 30 s), and attributes
         every token and word to the audio's 20 ms frames with `method` ("leafx",
         "leafx-grad", "leafx-causal", "leafx-paper", "leafx-paper-grad",
         "leafx-paper-causal", "raa", "raa-mean", "rollout", "grad-rollout", "random", ...).
-        tau: entropy temperature (> 0). depth: "full", "last-half", "middle-half" or "1".
+        tau: entropy temperature (> 0). depth: "default" (the method's own), "full", "last-half", "middle-half" or "1".
         seed: of the "random" method. beam_size, language: how the audio is decoded first
         (as `leafx explain --beam --language`). Same defaults as `leafx explain`.
         method_params: other numeric fields of leafx_explain_params by their C name (the
