@@ -556,9 +556,10 @@ typedef enum leafx_depth {
     LEAFX_DEPTH_LAST_HALF = 1,    /**< layers L/2 .. L-1 */
     LEAFX_DEPTH_MIDDLE_HALF = 2,  /**< layers L/4 .. L/4 + L/2 - 1 */
     LEAFX_DEPTH_ONE = 3,          /**< the last layer only */
-    /** The method's own default (params default): the last half for "leafx", "leafx-grad",
+    /** The method's own default (params default): the last third for "leafx", "leafx-grad",
         "leafx-causal"; every layer for the "leafx-paper*" methods, "rollout", "grad-rollout". */
-    LEAFX_DEPTH_DEFAULT = 4
+    LEAFX_DEPTH_DEFAULT = 4,
+    LEAFX_DEPTH_LAST_THIRD = 5    /**< the last ceil(L/3) layers */
 } leafx_depth;
 
 /** How tokens are explained. Fill with leafx_explain_params_init. */

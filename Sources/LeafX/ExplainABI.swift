@@ -36,7 +36,7 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
     let depths: [Int32: RolloutDepth] = [
       Int32(LEAFX_DEPTH_FULL.rawValue): .full, Int32(LEAFX_DEPTH_LAST_HALF.rawValue): .lastHalf,
       Int32(LEAFX_DEPTH_MIDDLE_HALF.rawValue): .middleHalf, Int32(LEAFX_DEPTH_ONE.rawValue): .one,
-      Int32(LEAFX_DEPTH_DEFAULT.rawValue): .methodDefault,
+      Int32(LEAFX_DEPTH_DEFAULT.rawValue): .methodDefault, Int32(LEAFX_DEPTH_LAST_THIRD.rawValue): .lastThird,
     ]
     guard let depth = depths[raw.depth] else {
       throw LeafXError.invalidArgument(argument: "depth", reason: "\(raw.depth) is not a leafx_depth")

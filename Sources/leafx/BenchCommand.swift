@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Entropy temperature τ.")
   var tau: Float = 1
 
-  @Option(help: "Rollout depth: default (each method's own), full, last-half, middle-half or 1.")
+  @Option(help: "Rollout depth: default (each method's own), full, last-half, last-third, middle-half or 1.")
   var depth: String = RolloutDepth.methodDefault.rawValue
 
   @Option(help: "Output format: md or json.")

@@ -42,7 +42,7 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Entropy temperature τ of LEAF-X's head weighting (> 0).")
   var tau: Float = 1
 
-  @Option(help: "Rollout depth: default (the method's: last-half for leafx*, full for leafx-paper*), full, last-half, middle-half or 1.")
+  @Option(help: "Rollout depth: default (the method's: last-third for leafx*, full for leafx-paper*), full, last-half, last-third, middle-half or 1.")
   var depth: String = RolloutDepth.methodDefault.rawValue
 
   @Option(help: "Seed of the random method.")

@@ -66,7 +66,10 @@ struct LeafXTests {
   }
 
   @Test func defaultDepthIsTheMethodsOwn() {
-    #expect(ExplainOptions(method: .leafx).layers(of: 6) == 3..<6)
+    #expect(ExplainOptions(method: .leafx).layers(of: 6) == 4..<6)
+    #expect(ExplainOptions(method: .leafx).layers(of: 4) == 2..<4)
+    #expect(ExplainOptions(method: .leafx).layers(of: 12) == 8..<12)
+    #expect(ExplainOptions(method: .leafx).layers(of: 1) == 0..<1)
     #expect(ExplainOptions(method: .leafxCausalOneLayer).layers(of: 4) == 3..<4)
     #expect(ExplainOptions(method: .leafxPaper).layers(of: 4) == 0..<4)
     #expect(ExplainOptions(method: .leafx, depth: .full).layers(of: 4) == 0..<4)

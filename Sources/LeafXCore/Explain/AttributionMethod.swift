@@ -15,7 +15,7 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   /// … with gradient modulation and causal layer reweighting.
   case leafxPaperCausal = "leafx-paper-causal"
   /// The product's LEAF-X (Methods/LeafX.swift, docs/leafx.md): padding-aware entropy
-  /// weighting of heads, depth aggregation without doubling over the last half of the layers.
+  /// weighting of heads, depth aggregation without doubling over the last third of the layers.
   case leafx
   /// … with gradient-relevance head weighting.
   case leafxGrad = "leafx-grad"
@@ -47,13 +47,14 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
     }
   }
 
-  /// The rollout depth `RolloutDepth.methodDefault` stands for: the last half of the decoder
-  /// for the product's LEAF-X (docs/leafx.md: early layers look at padding and sinks), the
+  /// The rollout depth `RolloutDepth.methodDefault` stands for: the last third of the decoder
+  /// for the product's LEAF-X (docs/leafx.md: early layers look at padding and sinks, middle
+  /// ones at neighbouring words), the
   /// last layer for its one-layer ablation, every layer for the paper's equations and the
   /// rollout baselines.
   public var defaultDepth: RolloutDepth {
     switch self {
-    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalNoGradient: return .lastHalf
+    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalNoGradient: return .lastThird
     case .leafxCausalOneLayer: return .one
     default: return .full
     }
@@ -76,6 +77,9 @@ public enum RolloutDepth: String, Sendable, CaseIterable {
   case full
   case lastHalf = "last-half"
   case middleHalf = "middle-half"
+  /// The last ⌈L/3⌉ layers (tiny: 2 of 4, base: 2 of 6, small: 4 of 12): where Whisper's
+  /// cross-attention follows the current word (docs/leafx.md, per-layer tables).
+  case lastThird = "last-third"
   /// The last layer alone.
   case one = "1"
 
@@ -84,6 +88,7 @@ public enum RolloutDepth: String, Sendable, CaseIterable {
     switch self {
     case .methodDefault, .full: return 0..<layers
     case .lastHalf: return (layers / 2)..<layers
+    case .lastThird: return max(0, layers - (layers + 2) / 3)..<layers
     case .middleHalf:
       let start = layers / 4
       return start..<min(layers, start + max(1, layers / 2))

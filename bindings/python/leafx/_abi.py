@@ -25,7 +25,7 @@ CANCELLED = 8
 ABI_VERSION = 0
 
 # leafx_depth
-DEPTHS = {"full": 0, "last-half": 1, "middle-half": 2, "1": 3, "default": 4}
+DEPTHS = {"full": 0, "last-half": 1, "middle-half": 2, "1": 3, "default": 4, "last-third": 5}
 # leafx_task
 TASKS = {"transcribe": 0, "translate": 1}
 # leafx_token.flags / leafx_word.flags

@@ -36,7 +36,7 @@ _METHOD_PARAMS = {name for name, ctype in _abi.ExplainParams._fields_
 
 
 def depth_value(depth):
-    """The leafx_depth of "full", "last-half", "middle-half" or "1" (also the int 1)."""
+    """The leafx_depth of "default", "full", "last-half", "last-third", "middle-half" or "1" (also the int 1)."""
     if str(depth) not in _abi.DEPTHS:
         raise InvalidArgumentError(f"depth {depth!r}: one of {', '.join(_abi.DEPTHS)}")
     return _abi.DEPTHS[str(depth)]

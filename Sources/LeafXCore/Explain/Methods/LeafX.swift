@@ -5,7 +5,8 @@
 /// The product's LEAF-X: the paper's four ideas, each changed where it broke on real
 /// Whisper (evidence and ablations in docs/leafx.md; `leafx diagnose` shows it per token).
 ///
-/// For explained row t and each decoder layer l of the depth (default: the last half):
+/// For explained row t and each decoder layer l of the depth (default: the last third,
+/// ⌈L/3⌉ layers: where the cross-attention follows the current word):
 ///
 /// 1. Entropy-guided, padding-aware head weighting (DESIGN §6.1 plus one factor):
 ///    `w_h ∝ (1 − pad_h[t]) · exp(−H_h[t] / τ)`, `Ā_l[t] = Σ_h w_h A_h[t]`, with H the
