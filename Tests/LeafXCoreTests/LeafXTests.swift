@@ -21,6 +21,24 @@ struct LeafXTests {
     #expect(abs(w[0] - 2.0 / 3) < 1e-5 && abs(w[1] - 1.0 / 3) < 1e-5, "\(w)")
   }
 
+  @Test func sinkHeadsAreRecognisedByWhatEveryTokenShares() {
+    // Head 0 gives every row frame 0 (a sink); head 1 follows the tokens along the diagonal.
+    let sink: [Float] = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]
+    let follow: [Float] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]
+    let t = AttentionTrace(
+      tokens: [0, 1, 2], frames: 4, totalFrames: 4, rawCross: [[sink, follow]],
+      selfAttention: [[[Float](repeating: 0, count: 9), [Float](repeating: 0, count: 9)]])
+    let mass = LeafX.sinkMass(t, layer: 0, rows: [0, 1, 2])
+    #expect(mass[0] == [0, 1, 1])
+    #expect(mass[1] == [0, 0, 0])
+    let out = LeafX.attributions(
+      t, rows: [0, 1, 2], layers: 0..<1, recipe: .init(), options: ExplainOptions(), gradients: { _ in nil }, deltas: nil)
+    // Row 0 cannot tell yet (both heads on frame 0); later rows follow the diagonal head only.
+    #expect(out[0] == [1, 0, 0, 0])
+    #expect(out[1] == [0, 1, 0, 0])
+    #expect(out[2] == [0, 0, 1, 0])
+  }
+
   @Test func focusedHeadsCountForMoreByTheirEntropy() {
     let t = trace([[[1, 0, 0, 0], [0.25, 0.25, 0.25, 0.25]]], frames: 4)
     let options = ExplainOptions(tau: 0.5)

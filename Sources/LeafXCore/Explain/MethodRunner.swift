@@ -138,12 +138,10 @@ struct MethodRunner {
       return LeafXPaper.attributions(trace, rows: rows, layers: layers, options: options)
     case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient:
       let recipe = LeafX.recipe(for: options.method)
-      let deltas = recipe.causal ? try context.meanAblationDeltas() : nil
-      return try rows.indices.map { k in
-        LeafX.attribution(
-          trace, row: rows[k], layers: layers, recipe: recipe, options: options,
-          gradients: recipe.gradient ? try context.gradients(k, of: .logProb) : nil, deltas: deltas.map { d in d.map { $0[k] } })
-      }
+      return try LeafX.attributions(
+        trace, rows: rows, layers: layers, recipe: recipe, options: options,
+        gradients: { try context.gradients($0, of: .logProb) },
+        deltas: recipe.causal ? try context.meanAblationDeltas() : nil)
     case .random:
       return RandomAttribution.attributions(
         rows: rows, frames: trace.frames, seed: options.seed, windowSeek: context.windowSeek)

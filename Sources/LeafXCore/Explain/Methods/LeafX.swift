@@ -8,10 +8,14 @@
 /// For explained row t and each decoder layer l of the depth (default: the last third,
 /// ⌈L/3⌉ layers: where the cross-attention follows the current word):
 ///
-/// 1. Entropy-guided, padding-aware head weighting (DESIGN §6.1 plus one factor):
-///    `w_h ∝ (1 − pad_h[t]) · exp(−H_h[t] / τ)`, `Ā_l[t] = Σ_h w_h A_h[t]`, with H the
-///    entropy of the head's row over the audio frames and pad_h[t] the share of its raw row on
-///    padding. A head that looks at padding is not looking at the speech, however focused.
+/// 1. Entropy-guided, padding- and sink-aware head weighting (DESIGN §6.1 plus two factors):
+///    `w_h ∝ (1 − pad_h[t]) · (1 − sink_h[t]) · exp(−H_h[t] / τ)`, `Ā_l[t] = Σ_h w_h A_h[t]`,
+///    with H the entropy of the head's row over the audio frames, pad_h[t] the share of its
+///    raw row on padding, and `sink_h[t] = Σ_f min_{explained rows r ≤ t} A_h[r, f]` the part
+///    of the row the head has given every token so far (0 for the first token). A head that
+///    looks at padding, or at the same frames whatever the word (an attention sink: base's
+///    layer-5 head 2 has sink mass 0.64 and the lowest entropy, so plain entropy weighting
+///    gives it 43 % of the layer), is not looking at this word, however focused.
 /// 2. (`-grad`) Gradient modulation that keeps magnitudes: the head weights are also
 ///    multiplied by the head's positive relevance `ρ_h = Σ_f (∂log p(y_t)/∂A_h ⊙ A_h)⁺[t, f]`,
 ///    so heads whose attention helps the prediction count more; the paper's row
@@ -45,20 +49,61 @@ enum LeafX {
     }
   }
 
-  /// Attribution of explained token k (row `row`) over the trace's audio frames.
+  /// Attributions of every explained row over the trace's audio frames.
+  /// - Parameters:
+  ///   - gradients: ∂log p(y_k)/∂A of explained token k, cropped like the trace (called only
+  ///     when `recipe.gradient`).
+  ///   - deltas: mean-ablation Δ_l(k), `[layer][k]` (needed when `recipe.causal`).
+  static func attributions(
+    _ trace: AttentionTrace, rows: [Int], layers: Range<Int>, recipe: Recipe, options: ExplainOptions,
+    gradients: (Int) throws -> CroppedGradients?, deltas: [[Float]]?
+  ) rethrows -> [[Float]] {
+    let sinks = layers.map { sinkMass(trace, layer: $0, rows: rows) }
+    return try rows.indices.map { k in
+      try attribution(
+        trace, row: rows[k], layers: layers, recipe: recipe, options: options,
+        gradients: recipe.gradient ? try gradients(k) : nil, deltas: deltas.map { d in d.map { $0[k] } },
+        sinkMass: sinks.map { perHead in perHead.map { $0[k] } })
+    }
+  }
+
+  /// `sink_h[k] = Σ_f min_{k' ≤ k} A_h[rows[k'], f]` for one layer, `[head][k]`; 0 for k = 0.
+  static func sinkMass(_ trace: AttentionTrace, layer l: Int, rows: [Int]) -> [[Float]] {
+    let f = trace.frames
+    return trace.cross[l].map { map in
+      var runningMin = [Float](repeating: 0, count: f)
+      var out = [Float](repeating: 0, count: rows.count)
+      map.withUnsafeBufferPointer { a in
+        for (k, row) in rows.enumerated() {
+          var total: Float = 0
+          for j in 0..<f {
+            let value = a[row * f + j]
+            runningMin[j] = k == 0 ? value : min(runningMin[j], value)
+            total += runningMin[j]
+          }
+          out[k] = k == 0 ? 0 : total
+        }
+      }
+      return out
+    }
+  }
+
+  /// Attribution of one explained row over the trace's audio frames.
   /// - Parameters:
   ///   - gradients: ∂log p(y_k)/∂A cropped like the trace (needed when `recipe.gradient`).
   ///   - deltas: mean-ablation Δ_l(k) per decoder layer (needed when `recipe.causal`).
+  ///   - sinkMass: per layer of `layers`, per head, the row's sink mass (`sinkMass(_:layer:rows:)`).
   static func attribution(
     _ trace: AttentionTrace, row: Int, layers: Range<Int>, recipe: Recipe, options: ExplainOptions,
-    gradients: CroppedGradients?, deltas: [Float]?
+    gradients: CroppedGradients?, deltas: [Float]?, sinkMass: [[Float]]? = nil
   ) -> [Float] {
     let f = trace.frames
     var out = [Float](repeating: 0, count: f)
     guard !layers.isEmpty else { return out }
     let alpha = layerWeights(layers.map { deltas?[$0] ?? 0 }, use: recipe.causal && deltas != nil)
     for (index, l) in layers.enumerated() {
-      let weights = headWeights(trace, layer: l, row: row, recipe: recipe, options: options, gradients: gradients)
+      let weights = headWeights(
+        trace, layer: l, row: row, recipe: recipe, options: options, gradients: gradients, sinkMass: sinkMass?[index])
       var term = [Float](repeating: 0, count: f)
       for (h, w) in weights.enumerated() where w > 0 {
         trace.cross[l][h].withUnsafeBufferPointer { a in
@@ -75,7 +120,8 @@ enum LeafX {
 
   /// Head weights of one row and layer, summing to 1 (all 0 when no head has audio mass).
   static func headWeights(
-    _ trace: AttentionTrace, layer l: Int, row: Int, recipe: Recipe, options: ExplainOptions, gradients: CroppedGradients?
+    _ trace: AttentionTrace, layer l: Int, row: Int, recipe: Recipe, options: ExplainOptions, gradients: CroppedGradients?,
+    sinkMass: [Float]? = nil
   ) -> [Float] {
     let f = trace.frames
     let heads = trace.heads
@@ -92,7 +138,7 @@ enum LeafX {
         }
       }
       entropies[h] = entropy
-      scores[h] = mass > 0 ? 1 - trace.crossPadding[l][h][row] : 0
+      scores[h] = mass > 0 ? (1 - trace.crossPadding[l][h][row]) * max(0, 1 - (sinkMass?[h] ?? 0)) : 0
     }
     if recipe.entropyHeads {
       // exp(−H/τ) relative to the smallest entropy, for range.
@@ -116,7 +162,7 @@ enum LeafX {
       if recipe.gradient {
         var plain = recipe
         plain.gradient = false
-        return headWeights(trace, layer: l, row: row, recipe: plain, options: options, gradients: nil)
+        return headWeights(trace, layer: l, row: row, recipe: plain, options: options, gradients: nil, sinkMass: sinkMass)
       }
       return scores
     }
