@@ -239,7 +239,7 @@ static void test_hostile_arguments(const leafx_model *model) {
     LEAFX_TRANSCRIBE_PARAMS_INIT(&tp);
     tp.temperatures = temperatures;
     tp.n_temperatures = 2;
-    CHECK_ERROR(leafx_transcribe(model, pcm, 16000, &tp, &result), LEAFX_ERR_INVALID_ARGUMENT, "temperatures");
+    CHECK_ERROR(leafx_transcribe(model, pcm, 16000, &tp, &result), LEAFX_ERR_INVALID_ARGUMENT, "temperature");
     tp.n_temperatures = (size_t)1 << 40;
     CHECK_ERROR(leafx_transcribe(model, pcm, 16000, &tp, &result), LEAFX_ERR_INVALID_ARGUMENT, "n_temperatures");
     LEAFX_TRANSCRIBE_PARAMS_INIT(&tp);

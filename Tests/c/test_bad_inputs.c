@@ -12,7 +12,7 @@
                                   1 s of PCM with one bad value (SPEC nan, inf, -inf), every
                                   sample 1e30 (huge), or 0 samples (empty)
      explain NAME METHOD TAU TEXT leafx_explain on 2 s of tone; TEXT "-" is NULL, "@N" is
-                                  N repetitions of " yes"
+                                  N repetitions of " yes"; METHOD or TEXT '' is ""
    For every case one line is printed:
      case NAME STATUS DETAIL
    where STATUS is leafx_status_string's text and DETAIL is leafx_last_error() on failure, or a
@@ -204,7 +204,8 @@ static void case_explain(const char *name, const char *method, const char *tau, 
     leafx_explain_params p;
     greedy_params(&tp, &p);
     char *owned = NULL;
-    if (strcmp(method, "-") != 0) p.method = method;
+    if (strcmp(method, "''") == 0) p.method = "";
+    else if (strcmp(method, "-") != 0) p.method = method;
     p.tau = strcmp(tau, "nan") == 0 ? NAN : (float)atof(tau);
     if (text[0] == '@') {
         size_t repeats = strtoul(text + 1, NULL, 10);
@@ -212,6 +213,8 @@ static void case_explain(const char *name, const char *method, const char *tau, 
         for (size_t i = 0; i < repeats; i++) memcpy(owned + 4 * i, " yes", 4);
         owned[repeats * 4] = 0;
         p.text = owned;
+    } else if (strcmp(text, "''") == 0) {
+        p.text = "";
     } else if (strcmp(text, "-") != 0) {
         p.text = text;
     }

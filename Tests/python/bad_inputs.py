@@ -9,7 +9,7 @@ Each case is (kind, name, args, expect) where expect is
                   flipped byte inside weight data)
 
 The models are an engine-capable synthetic Whisper (width 8, 2 heads, 1+1 layers, 80 mels,
-1500 audio positions, 448 text positions, tiny.en's vocabulary): about 1 MB per format, so 20
+1500 audio positions, 64 text positions, tiny.en's vocabulary): about 1 MB per format, so 20
 truncations of each stay fast, and a corrupt model that still loads is run end to end.
 """
 import importlib.util
@@ -27,7 +27,8 @@ import numpy as np
 SOURCE_DIR = os.environ.get(
     "LEAFX_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-ENGINE_DIMS = dict(width=8, heads=2, mels=80, audio_ctx=1500, text_ctx=448, vocab=51864)
+# 64 decoder positions (Whisper has 448) keep each decode of a corrupt model to 32 tokens.
+ENGINE_DIMS = dict(width=8, heads=2, mels=80, audio_ctx=1500, text_ctx=64, vocab=51864)
 
 
 def _seeds_module():
@@ -319,9 +320,9 @@ def audio_cases(root, speech):
         cases.append(("audio", f"audio/{name}", [path], expect))
 
     fmt_error = "error:invalid file format"
-    add("missing.wav", "error:I/O error")
+    add("missing.wav", "error:input/output error")
     os.makedirs(os.path.join(d, "directory.wav"), exist_ok=True)
-    add("directory.wav", "error:I/O error")
+    add("directory.wav", "error:input/output error")
     add("empty.wav", fmt_error, lambda p: open(p, "wb").close())
     add("zero-samples.wav", fmt_error, lambda p: write_pcm16(p, [], 16000))
     add("text.wav", fmt_error, lambda p: open(p, "w").write("RIFF? no: this is a text file named .wav\n" * 20))
@@ -357,16 +358,17 @@ def _wav_bytes(x):
 
 
 def explain_cases():
-    """Explain requests: (name, method, tau, text, expect). TEXT "-" is NULL, "@N" N tokens."""
+    """Explain requests: (name, method, tau, text, expect). TEXT "-" is NULL, "@N" N tokens,
+    '' the empty string (an empty TSV field would vanish)."""
     bad = "error:invalid argument"
     rows = [
         ("explain/forced-control", "leafx", "1", " yes", "ok"),
         ("explain/decoded-control", "leafx", "1", "-", "ok"),
-        ("explain/empty-transcript", "leafx", "1", "", bad),
+        ("explain/empty-transcript", "leafx", "1", "''", bad),
         ("explain/1000-tokens", "leafx", "1", "@1000", bad),
         ("explain/20-tokens", "leafx", "1", "@20", "ok"),
         ("explain/unknown-method", "no-such-method", "1", " yes", bad),
-        ("explain/empty-method", "", "1", " yes", bad),
+        ("explain/empty-method", "''", "1", " yes", bad),
         ("explain/tau-0", "leafx", "0", " yes", bad),
         ("explain/tau-negative", "leafx", "-1", " yes", bad),
         ("explain/tau-nan", "leafx", "nan", " yes", bad),
