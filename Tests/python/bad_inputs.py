@@ -128,7 +128,7 @@ def ct2_cases(root, base, seeds):
     rs[index(rs, "decoder/embeddings/weight")][3] += bytes(16)  # consistent, but not the vocabulary's size
     cases.write("vocab-size-lies", seeds.ct2_bytes(rs), "any")
     cases.write("size-lies", seeds.ct2_bytes(records(), {"encoder/conv2/bias": 1 << 20}), fmt_error)
-    cases.write("size-huge", seeds.ct2_bytes(records(), {"decoder/ffn/linear_0/weight": 0xFFFFFFFF}), fmt_error)
+    cases.write("size-huge", seeds.ct2_bytes(records(), {"decoder/layer_0/ffn/linear_0/weight": 0xFFFFFFFF}), fmt_error)
     rs = records()
     rs[index(rs, "encoder/conv1/bias")][2] = 9
     cases.write("dtype-unknown", seeds.ct2_bytes(rs), fmt_error)
