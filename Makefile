@@ -79,6 +79,7 @@ test: test-deps build venv references
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-bindings
+	$(MAKE) --no-print-directory test-hostile
 
 test-swift:
 	swift test --parallel
@@ -117,3 +118,25 @@ clean:
 # Explain vs transcribe time, as ratios (DESIGN §10; not part of `make test`).
 bench-explain: build models venv
 	"$(VENV)/bin/python" bench/bench_explain.py
+
+# Hostile inputs (Fuzz/README.md): libFuzzer targets for the model readers, tokenizer.json and
+# audio loader, and the bad-input suite through the C ABI under AddressSanitizer. One
+# sanitizer build in .build-fuzz serves both. `make fuzz SECONDS=N` fuzzes each target N s.
+FUZZ_SECONDS_CI ?= 15
+.PHONY: fuzz-build fuzz fuzz-ci test-asan test-hostile
+fuzz-build: deps
+	Fuzz/build.sh
+
+fuzz: fuzz-build
+	Fuzz/run.sh $(if $(SECONDS),$(SECONDS),60)
+
+fuzz-ci: fuzz-build
+	Fuzz/run.sh $(FUZZ_SECONDS_CI)
+
+# The bad-input suite (Tests/python/test_bad_inputs.py) and the ABI-misuse driver through the
+# ASan library (test-python runs the same suite on the release library).
+test-asan: fuzz-build venv
+	LEAFX_SOURCE_DIR="$(CURDIR)" LEAFX_ASAN_LIBRARY="$(CURDIR)/.build-fuzz/release/libLeafX.so" \
+	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_bad_inputs.py -k address_sanitizer
+
+test-hostile: fuzz-ci test-asan

@@ -57,8 +57,10 @@ public struct WindowDecoder {
     let noSpeechProb = Self.probability(of: model.tokenizer.noSpeech, in: Array(promptLogits[0..<vocab]))
     let start = Hypothesis(cache: cache, nextLogits: Array(promptLogits[((rows - 1) * vocab)...]))
     // At most n_text_ctx / 2 new tokens per window (openai-whisper's sample_len; CTranslate2
-    // applies max_length / 2 the same way), and never past the decoder context.
-    let budget = max(0, min(options.maxLength / 2, options.maxLength - prompt.count))
+    // applies max_length / 2 the same way), and never past the decoder context, which a
+    // checkpoint may declare shorter than Whisper's 448.
+    let maxLength = Self.maxLength(options, model)
+    let budget = max(0, min(maxLength / 2, maxLength - prompt.count))
 
     let best: Hypothesis
     if temperature > 0 {
@@ -247,4 +249,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
   /// Uniform in [0, 1).
   public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+extension WindowDecoder {
+  /// The longest token sequence a window may reach: `options.maxLength` (448, Whisper's
+  /// n_text_ctx), capped by the model's own decoder context. Positions past n_text_ctx have no
+  /// positional embedding; a checkpoint with a shorter context (found by the bad-input suite,
+  /// Tests/python/bad_inputs.py) made the decoder trap instead of stopping early.
+  static func maxLength(_ options: DecodingOptions, _ model: WhisperModel) -> Int {
+    min(options.maxLength, model.dimensions.nTextCtx)
+  }
 }
