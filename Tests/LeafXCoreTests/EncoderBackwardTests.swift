@@ -122,6 +122,10 @@ import Testing
     ).encoderOutput!
     let g = tape.inputGradient(outputGradient: encoded, encoder: encoder)
     #expect(g.count == 4 * 24)
+    // Recomputing the attention probabilities instead of keeping them changes nothing.
+    let recomputed = EncoderTape.record(encoder: encoder, mel: mel, keepProbabilities: false)
+    #expect(tape.blocks[0].probabilities.count == 2 && recomputed.blocks[0].probabilities.isEmpty)
+    #expect(recomputed.inputGradient(outputGradient: encoded, encoder: encoder) == g)
     let naiveEncoder = NaiveEncoder(checkpoint: checkpoint)
     let base = mel.map(Double.init)
     let step = 1e-5

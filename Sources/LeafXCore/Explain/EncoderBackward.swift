@@ -7,9 +7,9 @@ import CBLAS
 // Priorities: correctness first (each step is the exact derivative of the tape's forward;
 // EncoderBackwardTests checks the chain decoder → encoder → log-mel against central finite
 // differences of an independent Double reference), then determinism (no threads of its own),
-// then speed: every product is one sgemm over all n positions; attention probabilities are
-// recomputed per head instead of stored (one extra `n²·d_h` product per head, against 27 MB
-// per head kept for tiny.en). Cost ≈ 1.5–2× the encoder forward.
+// then speed: every product is one sgemm over all n positions; attention probabilities come
+// from the tape, or are recomputed per head when the tape did not keep them (see
+// EncoderTape.probabilityBudget). Cost ≈ 1.5–2× the encoder forward.
 
 extension EncoderTape {
   /// Backpropagates `∂target/∂encoded` to the log-mel input:
@@ -122,9 +122,7 @@ extension EncoderTape {
                         let (p, dP, dZ) = (p.baseAddress!, dP.baseAddress!, dZ.baseAddress!)
                         for h in 0..<heads {
                           let c = h * dHead
-                          // P_h, exactly as Attention.forward computes it.
-                          gemm(false, true, m: n, n: n, k: dHead, alpha: scale, q + c, lda: d, k + c, ldb: d, p, ldc: n)
-                          Softmax.forward(p, rows: n, width: n)
+                          func headBackward(_ p: UnsafePointer<Float>) {
                           // ∂P_h = ∂O_h V_hᵀ
                           gemm(false, true, m: n, n: n, k: dHead, dO + c, lda: d, v + c, ldb: d, dP, ldc: n)
                           dZ.update(repeating: 0, count: n * n)
@@ -132,6 +130,15 @@ extension EncoderTape {
                           gemm(false, false, m: n, n: dHead, k: n, alpha: scale, dZ, lda: n, k + c, ldb: d, dQ.baseAddress! + c, ldc: d)
                           gemm(true, false, m: n, n: dHead, k: n, alpha: scale, dZ, lda: n, q + c, ldb: d, dK.baseAddress! + c, ldc: d)
                           gemm(true, false, m: n, n: dHead, k: n, p, lda: n, dO + c, ldb: d, dV.baseAddress! + c, ldc: d)
+                          }
+                          if record.probabilities.count == heads {
+                            record.probabilities[h].withUnsafeBufferPointer { headBackward($0.baseAddress!) }
+                          } else {
+                            // P_h, exactly as Attention.forward computes it.
+                            gemm(false, true, m: n, n: n, k: dHead, alpha: scale, q + c, lda: d, k + c, ldb: d, p, ldc: n)
+                            Softmax.forward(p, rows: n, width: n)
+                            headBackward(p)
+                          }
                         }
                       }
                     }

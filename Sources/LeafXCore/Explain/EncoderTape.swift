@@ -3,10 +3,13 @@
 //
 // Priorities: correctness first (the same Conv1D / GELU / LayerNorm / Linear / Attention calls
 // in the same order as `WhisperEncoder.encode`, so the recorded output is the engine's bit for
-// bit), then memory: the per-head attention probabilities (`H·n²` floats per layer, 216 MB for
-// tiny.en) are not kept; the backward recomputes them from the recorded queries and keys, one
-// head at a time. What is kept is `9·n·d` floats per layer (q, k, v, two residual inputs and
-// the MLP pre-activation `[n, 4d]`): 83 MB for tiny.en, 2.2 GB for large-v3.
+// bit), then memory against speed: the per-head attention probabilities (`H·n²` floats per
+// layer: 216 MB for tiny.en, 432 MB for base) are kept only while all layers' fit in
+// `probabilityBudget` floats; beyond it (small … large) the backward recomputes them from the
+// recorded queries and keys, one head at a time (one more `n²·d_h` product and softmax per
+// head and backward pass, about a fifth of the attention backward). Always kept: `9·n·d`
+// floats per layer (q, k, v, two residual inputs, the MLP pre-activation `[n, 4d]`): 83 MB for
+// tiny.en, 2.2 GB for large-v3.
 
 /// One recorded forward pass of Whisper's encoder over one window:
 ///
@@ -26,6 +29,8 @@ public struct EncoderTape: Sendable {
     var query: [Float]
     var key: [Float]
     var value: [Float]
+    /// Attention probabilities `[H][n, n]`, or empty when over `probabilityBudget`.
+    var probabilities: [[Float]] = []
     /// Residual stream entering the MLP, `[n, d]`.
     var mlpInput: [Float]
     /// MLP pre-activation `W₁ ln(x) + b₁`, `[n, 4d]`.
@@ -46,8 +51,13 @@ public struct EncoderTape: Sendable {
   /// Input of ln_post, `[n, d]`.
   let finalInput: [Float]
 
+  /// Floats of attention probabilities the tape keeps at most (512 MB).
+  public static let probabilityBudget = 1 << 27
+
   /// Runs `encoder` over `mel` (`[n_mels, 2·n_audio_ctx]`) and records the pass.
-  public static func record(encoder: WhisperEncoder, mel: [Float]) -> EncoderTape {
+  /// - Parameter keepProbabilities: keep the attention probabilities for the backward; by
+  ///   default when they fit in `probabilityBudget`.
+  public static func record(encoder: WhisperEncoder, mel: [Float], keepProbabilities: Bool? = nil) -> EncoderTape {
     let dims = encoder.dimensions
     let d = dims.nAudioState
     let n = dims.nAudioCtx
@@ -72,6 +82,7 @@ public struct EncoderTape: Sendable {
     }
     var records: [BlockRecord] = []
     records.reserveCapacity(encoder.blocks.count)
+    let keepProbabilities = keepProbabilities ?? (dims.nAudioLayer * dims.nAudioHead * n * n <= probabilityBudget)
     for block in encoder.blocks {
       let attentionInput = x
       let normed = block.attentionNorm.forward(x, rows: n)
@@ -80,13 +91,16 @@ public struct EncoderTape: Sendable {
       let k = w.key.forward(normed, rows: n)
       let v = w.value.forward(normed, rows: n)
       var mixed = [Float](repeating: 0, count: n * d)
+      var probabilities: [[Float]] = []
+      let observe: ((Int, UnsafeBufferPointer<Float>) -> Void)? =
+        keepProbabilities ? { _, p in probabilities.append(Array(p)) } : nil
       q.withUnsafeBufferPointer { q in
         k.withUnsafeBufferPointer { k in
           v.withUnsafeBufferPointer { v in
             mixed.withUnsafeMutableBufferPointer { o in
               Attention.forward(
                 q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, tq: n, tk: n, width: d,
-                heads: dims.nAudioHead, causalOffset: nil, into: o.baseAddress!)
+                heads: dims.nAudioHead, causalOffset: nil, into: o.baseAddress!, observe: observe)
             }
           }
         }
@@ -98,7 +112,9 @@ public struct EncoderTape: Sendable {
       hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
       addInPlace(&x, block.mlp.fc2.forward(hidden, rows: n))
       records.append(
-        BlockRecord(attentionInput: attentionInput, query: q, key: k, value: v, mlpInput: mlpInput, mlpHidden: pre))
+        BlockRecord(
+          attentionInput: attentionInput, query: q, key: k, value: v, probabilities: probabilities, mlpInput: mlpInput,
+          mlpHidden: pre))
     }
     let encoded = encoder.finalNorm.forward(x, rows: n)
     return EncoderTape(

@@ -19,6 +19,8 @@ protocol AttributionInputs: AnyObject {
   func ablationDeltas() throws -> [[Float]]
   /// Scores the explained tokens with audio frames removed (perturbation methods).
   func maskedScorer() throws -> any MaskedScorer
+  /// leafx's own model, tape and input for the window (`ig`, `ta`).
+  func engineWindow() throws -> EngineWindow
 }
 
 /// Everything the methods may need about one window of leafx's own engine, computed lazily
@@ -101,6 +103,12 @@ final class WindowContext: AttributionInputs {
     return made
   }
 
+  func engineWindow() -> EngineWindow {
+    EngineWindow(
+      model: model, input: input, rows: rows, targets: targets, frames: audioFrames, audio: audio, tape: tape,
+      melWindow: melWindow)
+  }
+
   private lazy var deltas: [[Float]] = (0..<model.dimensions.nTextLayer).map { layer in
     let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
     return rows.indices.map { k in
@@ -147,6 +155,10 @@ struct MethodRunner {
           trace, row: rows[k], gradients: try context.gradients(k, of: .logProb), layers: layers, options: options,
           ablationDeltas: deltas.map { $0[k] })
       }
+    case .ig:
+      return try IntegratedGradients.attributions(try context.engineWindow(), steps: options.steps)
+    case .ta:
+      return TransformerAttribution.attributions(try context.engineWindow(), frames: trace.frames, layers: layers)
     }
   }
 }
