@@ -67,10 +67,11 @@ import Testing
 
   /// tiny.en, JFK: `∂ log p(y)/∂mel` (decoder backward → encoder backward) against float32
   /// central differences along two directions, `v₁ = x − x'` (the direction IG integrates
-  /// along) and `v₂` = random ±1 over the 80 bins × 2 mel frames of one 20 ms frame near the
-  /// token: `(f(x + εv) − f(x − εv)) / 2ε` against `⟨∇f, v⟩`. Tolerance 2e-2 relative: float32
-  /// log-probabilities carry rounding noise ~1e-5, divided by 2ε = 2e-2 (ε = 1e-2 for ‖v₂‖ ≈ 13,
-  /// ε = 2e-3 for ‖v₁‖ ≈ 300), against derivatives of order 0.1–10.
+  /// along) and `v₂ = sign(∇f)` on the 80 bins × 2 mel frames of the 20 ms frame where ∇f is
+  /// largest (a local check: ⟨∇f, v₂⟩ is that frame's Σ|∇f|), comparing
+  /// `(f(x + εv) − f(x − εv)) / 2ε` with `⟨∇f, v⟩`. Tolerance 2e-2 relative: float32
+  /// log-probabilities carry rounding noise ~1e-5, divided by 2ε (ε = 1e-2 and 2e-3), against
+  /// derivatives of order 0.1–1 (measured: −0.80273 vs −0.80252 along v₁).
   @Test func tinyEnMelGradientMatchesFloatFiniteDifferences() throws {
     let model = try WhisperModel.load(path: try FormatsFixtures.modelDirectory("tiny.en"))
     let wave = try AudioDecoder.load(path: FormatsFixtures.sourceRoot + "/data/jfk.wav")
@@ -88,10 +89,14 @@ import Testing
     let gradient = tape.inputGradient(outputGradient: encoded, encoder: model.encoder)
     let baseline = MaskedScoring.masked(
       mel, nMels: 80, inputFrames: 3000, keep: [Bool](repeating: false, count: frames), silence: silence)
-    var random = DecoderTestRandom(seed: 41)
+    let frameMass = (0..<frames).map { j in
+      (0..<80).reduce(Float(0)) { $0 + abs(gradient[$1 * 3000 + 2 * j]) + abs(gradient[$1 * 3000 + 2 * j + 1]) }
+    }
+    let frame = frameMass.indices.max { frameMass[$0] < frameMass[$1] }!
     var frameDirection = [Float](repeating: 0, count: mel.count)
-    let frame = 170  // 3.40 s, inside " ask" (3.3–3.6 s)
-    for b in 0..<80 { for m in (2 * frame)..<(2 * frame + 2) { frameDirection[b * 3000 + m] = Bool.random(using: &random) ? 1 : -1 } }
+    for b in 0..<80 {
+      for m in (2 * frame)..<(2 * frame + 2) { frameDirection[b * 3000 + m] = gradient[b * 3000 + m] < 0 ? -1 : 1 }
+    }
     for (name, direction, step) in [
       ("x − x'", zip(mel, baseline).map { $0 - $1 }, Float(2e-3)), ("frame \(frame) ±1", frameDirection, Float(1e-2)),
     ] {
@@ -103,7 +108,7 @@ import Testing
       let fd = (logProb(step) - logProb(-step)) / Double(2 * step)
       let backward = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
       print("tiny.en ∂log p/∂mel along \(name): backward \(backward), finite difference \(fd)")
-      #expect(abs(fd) > 1e-2, "the direction should matter")
+      #expect(abs(fd) > 5e-2, "the direction should matter")
       #expect(abs(backward - fd) <= 2e-2 * abs(fd))
     }
   }
