@@ -84,6 +84,12 @@ test: test-deps build venv references
 test-swift:
 	swift test --parallel
 
+# Checks too slow for `make test` (minutes of CPU): integrated gradients' completeness on
+# tiny.en with the default 32 nodes.
+.PHONY: test-slow
+test-slow:
+	LEAFX_SLOW_TESTS=1 swift test -c release --filter IntegratedGradientsTests
+
 # C drivers, install and pkg-config checks, numerical references: driven by pytest.
 test-python:
 	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python

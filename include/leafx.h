@@ -568,8 +568,11 @@ typedef struct leafx_explain_params {
     /**
      * Method name (static or caller-owned for the call): "leafx" (default), "leafx-grad",
      * "leafx-causal", "leafx-paper", "leafx-paper-grad", "leafx-paper-causal", "raa",
-     * "raa-mean", "rollout", "grad-rollout", "random"; the ablations of "leafx-causal":
-     * "leafx-causal-mean-heads", "leafx-causal-one-layer", "leafx-causal-no-grad".
+     * "raa-mean", "rollout", "grad-rollout", "random", "ig" (integrated gradients on the
+     * log-mel), "ta" (Transformer Attribution, adapted); the ablations of "leafx-causal":
+     * "leafx-causal-mean-heads", "leafx-causal-one-layer", "leafx-causal-no-grad". "ig" and
+     * "ta" need leafx's own model (leafx_explain_attention refuses them with
+     * LEAFX_ERR_UNSUPPORTED).
      */
     const char *method;
     /** A transcript to explain instead of decoding (forced mode; audio <= 30 s), or NULL. */
@@ -588,6 +591,12 @@ typedef struct leafx_explain_params {
     void *progress_user_data;
     leafx_abort_callback abort;       /**< NULL or a callback */
     void *abort_user_data;
+    /**
+     * Quadrature nodes of the "ig" method (Gauss–Legendre on [0, 1]; each node costs one
+     * encoder forward plus one decoder and one encoder backward per token); 1...1024;
+     * default 32. Ignored by other methods. Appended after 0.1: a 0.1-sized struct gets 32.
+     */
+    int32_t ig_steps;
 } leafx_explain_params;
 
 /**

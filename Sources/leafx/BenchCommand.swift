@@ -38,6 +38,9 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Rollout depth: default (each method's own), full, last-half, last-third, middle-half or 1.")
   var depth: String = RolloutDepth.methodDefault.rawValue
 
+  @Option(help: "Quadrature nodes of the ig method (Gauss–Legendre, 1...1024).")
+  var steps: Int = 32
+
   @Option(help: "Output format: md or json.")
   var format: BenchFormat = .md
 
@@ -60,7 +63,7 @@ struct BenchCommand: ParsableCommand {
     var utterances = try Manifest(path: manifest).utterances
     if let limit { utterances = Array(utterances.prefix(limit)) }
     let bench = LocalizationBench(
-      model: whisper, methods: parsedMethods, options: ExplainOptions(tau: tau, depth: parsedDepth, seed: seed),
+      model: whisper, methods: parsedMethods, options: ExplainOptions(tau: tau, depth: parsedDepth, seed: seed, steps: steps),
       decoding: Explainer.defaultDecoding)
     let rows = try bench.run(utterances) { n, id in
       if !quiet { printError("[\(n + 1)/\(utterances.count)] \(id)") }

@@ -48,6 +48,9 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Seed of the random method.")
   var seed: UInt64 = 0
 
+  @Option(help: "Quadrature nodes of the ig method (Gauss–Legendre, 1...1024).")
+  var steps: Int = 32
+
   @Option(help: "Beam size of the decoding (1 = greedy).")
   var beam: Int = 1
 
@@ -65,7 +68,7 @@ struct ExplainCommand: ParsableCommand {
       throw LeafXError.invalidArgument(
         argument: "--depth", reason: "\"\(depth)\"; one of \(RolloutDepth.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    let options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed)
+    let options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed, steps: steps)
     try options.validate()
     var decoding = Explainer.defaultDecoding
     decoding.beamSize = beam

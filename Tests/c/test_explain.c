@@ -6,6 +6,7 @@
 #include <leafx.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,16 @@ static void test_engine(const char *model_path, const char *wav) {
     LEAFX_EXPLAIN_PARAMS_INIT(&p);
     p.text = "   ";
     CHECK_ERROR(leafx_explain(model, pcm, n_pcm, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "empty");
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    CHECK(p.ig_steps == 32, "ig_steps default %d", (int)p.ig_steps);
+    p.method = "ig";
+    p.ig_steps = 0;
+    CHECK_ERROR(leafx_explain_params_validate(&p), LEAFX_ERR_INVALID_ARGUMENT, "ig_steps");
+    p.ig_steps = 2000;
+    CHECK_ERROR(leafx_explain(model, pcm, n_pcm, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "ig_steps");
+    /* A struct of leafx 0.1 (without ig_steps) is still accepted, with the default. */
+    CHECK(leafx_explain_params_init(&p, offsetof(leafx_explain_params, ig_steps)) == LEAFX_OK &&
+          leafx_explain_params_validate(&p) == LEAFX_OK, "0.1-sized params [%s]", leafx_last_error());
     CHECK(result == NULL, "no result after failures");
 
     leafx_audio_free(audio);
@@ -202,6 +213,10 @@ static void test_bolt_on(void) {
     rows[0] = 2;
     p.method = "leafx-paper-grad";
     CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "gradients");
+    p.method = "ig";
+    CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "ig");
+    p.method = "ta";
+    CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "ta");
     p.method = "leafx-paper";
     cross[3] = NAN;
     CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "cross_attention");

@@ -28,6 +28,10 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   case leafxCausalMeanHeads = "leafx-causal-mean-heads"
   case leafxCausalOneLayer = "leafx-causal-one-layer"
   case leafxCausalNoGradient = "leafx-causal-no-grad"
+  /// Integrated gradients of log p(y_t) on the log-mel, silence baseline (Methods/IntegratedGradients.swift).
+  case ig
+  /// Transformer Attribution (Chefer CVPR 2021), adapted to Whisper (Methods/TransformerAttribution.swift).
+  case ta
 
   /// True when the method needs the decoder's backward pass.
   public var needsGradients: Bool {
@@ -59,6 +63,9 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
     default: return .full
     }
   }
+
+  /// True when the method re-runs leafx's own model (captured attention cannot serve it).
+  public var needsModel: Bool { self == .ig || self == .ta }
 
   /// Parses a name, with an error listing the valid ones.
   public static func named(_ name: String) throws -> AttributionMethod {
@@ -107,13 +114,16 @@ public struct ExplainOptions: Sendable, Equatable {
   public var depth: RolloutDepth = .methodDefault
   /// Seed of the `random` method.
   public var seed: UInt64 = 0
+  /// Quadrature nodes of `ig` (Gauss–Legendre on [0, 1]); 1 ... 1024, default 32 (DESIGN §7).
+  public var steps: Int = 32
 
-  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .methodDefault, seed: UInt64 = 0) {
+  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .methodDefault, seed: UInt64 = 0, steps: Int = 32) {
     self.method = method
     self.tau = tau
     self.epsilon = epsilon
     self.depth = depth
     self.seed = seed
+    self.steps = steps
   }
 
   /// The decoder layers the method reads: `depth`, or the method's default depth.
@@ -122,6 +132,9 @@ public struct ExplainOptions: Sendable, Equatable {
   }
 
   public func validate() throws {
+    guard (1...1024).contains(steps) else {
+      throw LeafXError.invalidArgument(argument: "steps", reason: "\(steps) must be in 1...1024")
+    }
     guard tau.isFinite, tau > 0 else {
       throw LeafXError.invalidArgument(argument: "tau", reason: "\(tau) must be a finite number > 0")
     }

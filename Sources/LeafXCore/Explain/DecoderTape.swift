@@ -76,6 +76,8 @@ public struct DecoderTape: Sendable {
     var mlpInput: [Float]
     /// MLP pre-activation `W₁ ln(x) + b₁`, before GELU, `[T, 4d]`.
     var mlpHidden: [Float]
+    /// Cross-attention query projection `Q'`, `[T, d]` (for the gradient of the cross keys).
+    var crossQuery: [Float] = []
   }
 
   /// Per-layer intermediates, `[L]`.
@@ -203,7 +205,7 @@ public struct DecoderTape: Sendable {
       records.append(
         LayerRecord(
           selfInput: selfInput, query: q, key: k, value: v, crossInput: crossInput, mlpInput: mlpInput,
-          mlpHidden: hiddenPre))
+          mlpHidden: hiddenPre, crossQuery: crossQuery))
       selfMaps.append(selfP)
       crossMaps.append(crossP)
     }

@@ -22,6 +22,8 @@ protocol AttributionInputs: AnyObject {
   func meanAblationDeltas() throws -> [[Float]]
   /// Scores the explained tokens with audio frames removed (perturbation methods).
   func maskedScorer() throws -> any MaskedScorer
+  /// leafx's own model, tape and input for the window (`ig`, `ta`).
+  func engineWindow() throws -> EngineWindow
 }
 
 /// Everything the methods may need about one window of leafx's own engine, computed lazily
@@ -116,6 +118,12 @@ final class WindowContext: AttributionInputs {
     deltaCache[ablation] = computed
     return computed
   }
+
+  func engineWindow() -> EngineWindow {
+    EngineWindow(
+      model: model, input: input, rows: rows, targets: targets, frames: audioFrames, audio: audio, tape: tape,
+      melWindow: melWindow)
+  }
 }
 
 /// Runs one attribution method over a window: returns, per explained row, a non-negative
@@ -162,6 +170,10 @@ struct MethodRunner {
           trace, row: rows[k], gradients: try context.gradients(k, of: .logProb), layers: layers, options: options,
           ablationDeltas: deltas.map { $0[k] })
       }
+    case .ig:
+      return try IntegratedGradients.attributions(try context.engineWindow(), steps: options.steps)
+    case .ta:
+      return TransformerAttribution.attributions(try context.engineWindow(), frames: trace.frames, layers: layers)
     }
   }
 }
