@@ -20,6 +20,12 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   case leafxCausal = "leafx-causal"
   /// A seeded random map: the floor every method must beat.
   case random
+  /// Occlusion: the drop of log p when a sliding window of frames is silenced (DESIGN §7).
+  case specmask
+  /// LIME over 100 ms segments: weighted ridge regression on random segment masks.
+  case lime
+  /// KernelSHAP over 100 ms segments: Shapley-kernel weighted regression with efficiency.
+  case kernelshap
 
   /// True when the method needs the decoder's backward pass.
   public var needsGradients: Bool {
@@ -31,6 +37,10 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
 
   /// True when the method needs one ablation pass per decoder layer.
   public var needsAblations: Bool { self == .leafxPaperCausal || self == .leafxCausal }
+
+  /// True when the method re-scores the tokens with audio removed (`MaskedScorer`): it
+  /// needs leafx's own engine and costs one encoder and decoder pass per mask.
+  public var needsMaskedScoring: Bool { self == .specmask || self == .lime || self == .kernelshap }
 
   /// Parses a name, with an error listing the valid ones.
   public static func named(_ name: String) throws -> AttributionMethod {
@@ -71,15 +81,31 @@ public struct ExplainOptions: Sendable, Equatable {
   /// ε inside the entropy's logarithm and the causal weights' denominator.
   public var epsilon: Float = 1e-8
   public var depth: RolloutDepth = .full
-  /// Seed of the `random` method.
+  /// Seed of the `random` method, and of the masks `lime` and `kernelshap` sample.
   public var seed: UInt64 = 0
+  /// `specmask`: occluded frames per window (20 ms each; default 10 = 200 ms), ≥ 1.
+  public var occlusionWindow: Int = 10
+  /// `specmask`: frames between window starts (default 5), 1 ... `occlusionWindow`, so that
+  /// every frame is covered.
+  public var occlusionStride: Int = 5
+  /// `lime`, `kernelshap`: masked inputs scored per window (default 200), ≥ 2.
+  public var samples: Int = 200
+  /// `lime`, `kernelshap`: frames per feature segment (default 5 = 100 ms), ≥ 1.
+  public var segmentFrames: Int = 5
 
-  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .full, seed: UInt64 = 0) {
+  public init(
+    method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .full, seed: UInt64 = 0,
+    occlusionWindow: Int = 10, occlusionStride: Int = 5, samples: Int = 200, segmentFrames: Int = 5
+  ) {
     self.method = method
     self.tau = tau
     self.epsilon = epsilon
     self.depth = depth
     self.seed = seed
+    self.occlusionWindow = occlusionWindow
+    self.occlusionStride = occlusionStride
+    self.samples = samples
+    self.segmentFrames = segmentFrames
   }
 
   public func validate() throws {
@@ -88,6 +114,21 @@ public struct ExplainOptions: Sendable, Equatable {
     }
     guard epsilon.isFinite, epsilon > 0, epsilon < 1 else {
       throw LeafXError.invalidArgument(argument: "epsilon", reason: "\(epsilon) must be in (0, 1)")
+    }
+    // Upper bounds keep a mistyped value from asking for days of encoder passes; a 30 s
+    // window has 1500 frames.
+    guard (1...1500).contains(occlusionWindow) else {
+      throw LeafXError.invalidArgument(argument: "window_frames", reason: "\(occlusionWindow) frames must be in 1...1500 (20 ms each)")
+    }
+    guard (1...occlusionWindow).contains(occlusionStride) else {
+      throw LeafXError.invalidArgument(
+        argument: "stride_frames", reason: "\(occlusionStride) frames must be in 1...\(occlusionWindow) (the window) so every frame is covered")
+    }
+    guard (2...100_000).contains(samples) else {
+      throw LeafXError.invalidArgument(argument: "n_samples", reason: "\(samples) must be in 2...100000")
+    }
+    guard (1...1500).contains(segmentFrames) else {
+      throw LeafXError.invalidArgument(argument: "segment_frames", reason: "\(segmentFrames) frames must be in 1...1500 (20 ms each)")
     }
   }
 }
