@@ -564,7 +564,9 @@ typedef struct leafx_explain_params {
     /**
      * Method name (static or caller-owned for the call): "leafx" (default), "leafx-grad",
      * "leafx-causal", "leafx-paper", "leafx-paper-grad", "leafx-paper-causal", "raa",
-     * "raa-mean", "rollout", "grad-rollout", "random".
+     * "raa-mean", "rollout", "grad-rollout", "random", "specmask", "lime", "kernelshap"
+     * (the last three re-run the model on masked audio: leafx_explain only, not
+     * leafx_explain_attention).
      */
     const char *method;
     /** A transcript to explain instead of decoding (forced mode; audio <= 30 s), or NULL. */
@@ -583,10 +585,21 @@ typedef struct leafx_explain_params {
     void *progress_user_data;
     leafx_abort_callback abort;       /**< NULL or a callback */
     void *abort_user_data;
+    /* Perturbation methods (DESIGN §7); a struct_size without them takes the defaults. */
+    /** "specmask": frames (20 ms) silenced per occluding window, 1..1500; default 10 (200 ms). */
+    int32_t window_frames;
+    /** "specmask": frames between window starts, 1..window_frames; default 5. */
+    int32_t stride_frames;
+    /** "lime", "kernelshap": masked inputs scored per 30 s window, 2..100000; default 200.
+        Also seeded by `seed`. */
+    int32_t n_samples;
+    /** "lime", "kernelshap": frames per feature segment, 1..1500; default 5 (100 ms). */
+    int32_t segment_frames;
 } leafx_explain_params;
 
 /**
- * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth).
+ * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth; window 10,
+ * stride 5, 200 samples, segments of 5 frames).
  * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
  * Since 0.1.
  */
@@ -594,7 +607,7 @@ leafx_status leafx_explain_params_init(leafx_explain_params *params, size_t stru
 #define LEAFX_EXPLAIN_PARAMS_INIT(p) leafx_explain_params_init((p), sizeof *(p))
 
 /** Check a filled params struct (method name, tau, epsilon, depth, nested transcribe
-    params). Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field. Since 0.1. */
+    params, window_frames, stride_frames, n_samples, segment_frames). Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field. Since 0.1. */
 leafx_status leafx_explain_params_validate(const leafx_explain_params *params);
 
 /**

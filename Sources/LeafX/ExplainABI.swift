@@ -5,6 +5,9 @@ import LeafXCore
 // (include/leafx.h, "Explanations").
 
 private let explainParamsSize = MemoryLayout<leafx_explain_params>.size
+/// sizeof(leafx_explain_params) before the perturbation fields: callers compiled against it
+/// keep working and get those fields' defaults.
+private let explainParamsMinimumSize = MemoryLayout<leafx_explain_params>.offset(of: \.window_frames)!
 private let defaultMethod: StaticString = "leafx"
 
 private func defaultExplainParams() -> leafx_explain_params {
@@ -17,6 +20,11 @@ private func defaultExplainParams() -> leafx_explain_params {
   p.depth = Int32(LEAFX_DEPTH_FULL.rawValue)
   p.seed = 0
   p.transcribe = nil
+  let core = ExplainOptions()
+  p.window_frames = Int32(core.occlusionWindow)
+  p.stride_frames = Int32(core.occlusionStride)
+  p.n_samples = Int32(core.samples)
+  p.segment_frames = Int32(core.segmentFrames)
   return p
 }
 
@@ -30,7 +38,7 @@ private struct ExplainRequest {
 
 private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) throws -> ExplainRequest {
   let raw = try ParamsStruct.read(
-    params, defaults: defaultExplainParams(), minimumSize: explainParamsSize, name: "leafx_explain_params")
+    params, defaults: defaultExplainParams(), minimumSize: explainParamsMinimumSize, name: "leafx_explain_params")
   return try asParamsField {
     let method = try AttributionMethod.named(String(cString: try required(raw.method, "method")))
     let depths: [Int32: RolloutDepth] = [
@@ -40,7 +48,10 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
     guard let depth = depths[raw.depth] else {
       throw LeafXError.invalidArgument(argument: "depth", reason: "\(raw.depth) is not a leafx_depth")
     }
-    let options = ExplainOptions(method: method, tau: raw.tau, epsilon: raw.epsilon, depth: depth, seed: raw.seed)
+    let options = ExplainOptions(
+      method: method, tau: raw.tau, epsilon: raw.epsilon, depth: depth, seed: raw.seed,
+      occlusionWindow: Int(raw.window_frames), occlusionStride: Int(raw.stride_frames), samples: Int(raw.n_samples),
+      segmentFrames: Int(raw.segment_frames))
     try options.validate()
     var decoding = Explainer.defaultDecoding
     if let nested = raw.transcribe {
@@ -57,7 +68,7 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
 public func leafx_explain_params_init(_ params: UnsafeMutablePointer<leafx_explain_params>?, _ structSize: Int) -> leafx_status {
   abiCall("leafx_explain_params_init") {
     try ParamsStruct.initialize(
-      params, size: structSize, defaults: defaultExplainParams(), minimumSize: explainParamsSize,
+      params, size: structSize, defaults: defaultExplainParams(), minimumSize: explainParamsMinimumSize,
       structSize: \.struct_size, name: "leafx_explain_params")
   }
 }
