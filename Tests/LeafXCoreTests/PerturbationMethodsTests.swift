@@ -108,7 +108,7 @@ final class SyntheticScorer: MaskedScorer {
         - Double(scorer.score([Bool](repeating: false, count: frames))[k])
       #expect(abs(phi[k].reduce(0, +) - total) < 1e-9 * max(1, abs(total)), "efficiency")
     }
-    #expect(scorer.scored == 202)  // samples + the two anchors
+    #expect(scorer.scored == 201)  // samples + the empty anchor (the full one is unmaskedLogProbs)
   }
 
   /// With few segments every coalition is enumerated with its exact kernel weight, so a
@@ -169,7 +169,7 @@ final class SyntheticScorer: MaskedScorer {
     let expectedOrder = segmentWeights.indices.sorted { segmentWeights[$0] > segmentWeights[$1] }
     let order = beta.indices.sorted { beta[$0] > beta[$1] }
     #expect(order == expectedOrder, "coefficients \(beta)")
-    #expect(scorer.scored == 200)
+    #expect(scorer.scored == 199)  // sample 0 is the unmasked input
     // The frame map spreads each segment's clipped coefficient over its frames.
     let map = try LIME.attributions(scorer, segmentFrames: 5, samples: 200, seed: 1)[0]
     #expect(map[7 * 5] == Float(beta[7] / 5))

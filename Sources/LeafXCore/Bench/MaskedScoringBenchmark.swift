@@ -61,9 +61,12 @@ public enum MaskedScoringBenchmark {
 
 extension EngineMaskedScorer {
   /// The scorer of the first window of `pcm` decoded greedily without timestamps (as
-  /// `Explainer.defaultDecoding`), with that window; for tests and the benchmark.
+  /// `Explainer.defaultDecoding`), with that window (its encoder output kept); for tests and
+  /// the benchmark.
   static func firstWindow(model: WhisperModel, pcm: [Float]) throws -> (scorer: EngineMaskedScorer, window: DecodedWindow) {
-    let transcript = try Transcriber(model: model, options: Explainer.defaultDecoding).transcribe(pcm)
+    var transcriber = Transcriber(model: model, options: Explainer.defaultDecoding)
+    transcriber.retainAudioContext = true
+    let transcript = try transcriber.transcribe(pcm)
     guard let window = transcript.windows.first else {
       throw LeafXError.invalidArgument(argument: "audio", reason: "nothing was decoded")
     }

@@ -21,7 +21,8 @@
 /// φ are the exact Shapley values. α = 1e-6 (weights normalised to sum 1) only makes A
 /// definite when there are fewer samples than segments (a 30 s window has 300); it pulls the
 /// directions the samples do not identify to 0 and changes identified ones by ~1e-6.
-/// Cost: `samples` masked inputs plus the two anchors, shared by every token. Seeded like
+/// Cost: `samples` masked inputs plus the empty anchor, shared by every token (the full
+/// input's score is the scorer's cached unmasked one). Seeded like
 /// `LIME`. Negative φ are clipped to 0 in the frame map (a distribution over frames).
 ///
 /// Priorities: the constrained estimator exactly (a linear f gives its coefficients back),
@@ -84,13 +85,12 @@ enum KernelSHAP {
   ) throws -> [[Double]] {
     let m = segments.count
     let (masks, weights) = coalitions(segments: m, samples: samples, seed: seed)
-    let anchors = try scorer.logProbs(keeping: [
-      [Bool](repeating: true, count: scorer.frames), [Bool](repeating: false, count: scorer.frames),
-    ])
-    let full = anchors[0].map(Double.init)
-    let empty = anchors[1].map(Double.init)
+    // The empty anchor goes with the samples (one batched call); the full one is the
+    // scorer's unmasked score, shared with the other methods of the window.
+    let full = try scorer.unmaskedLogProbs().map(Double.init)
+    var scores = try scorer.logProbs(keeping: [[Bool](repeating: false, count: scorer.frames)] + masks.map(segments.frameMask))
+    let empty = scores.removeFirst().map(Double.init)
     guard m > 1 else { return full.indices.map { [full[$0] - empty[$0]] } }
-    let scores = try scorer.logProbs(keeping: masks.map(segments.frameMask))
     let design = masks.map { z in z.map { $0 ? 1.0 : 0.0 } }
     let regression = try WeightedRidge(design: design, weights: weights, ridge: ridge)
     let ones = [Double](repeating: 1, count: m)

@@ -14,8 +14,8 @@
 /// (b, β) = argmin Σ_i π(z_i) (f_t(z_i) − b − β·z_i)² + α |β|²,   α = 1   (sklearn Ridge's default)
 /// a_t = β spread over each segment's frames, negatives clipped to 0
 /// ```
-/// Every segment is a feature (no feature selection). `n = samples` masked inputs, shared by
-/// every token; the masks come from `SeededGenerator(seed)` mixed with the window's start,
+/// Every segment is a feature (no feature selection). `n = samples` inputs (n − 1 masked ones
+/// to score, as z_0 is the unmasked input), shared by every token; the masks come from `SeededGenerator(seed)` mixed with the window's start,
 /// so the same seed gives the same maps.
 ///
 /// Priorities: lime's defaults, then determinism, then speed.
@@ -42,7 +42,8 @@ enum LIME {
     let masks: [[Bool]] = (0..<samples).map { i in
       i == 0 ? [Bool](repeating: true, count: m) : (0..<m).map { _ in generator.next() & 1 == 1 }
     }
-    let scores = try scorer.logProbs(keeping: masks.map(segments.frameMask))
+    // Sample 0 is the unmasked input: the scorer's cached score.
+    let scores = [try scorer.unmaskedLogProbs()] + (try scorer.logProbs(keeping: masks.dropFirst().map(segments.frameMask)))
     let weights = masks.map { z -> Double in
       let kept = z.filter { $0 }.count
       let distance = kept == 0 ? 1 : 1 - (Double(kept) / Double(m)).squareRoot()
