@@ -569,10 +569,10 @@ typedef struct leafx_explain_params {
      * Method name (static or caller-owned for the call): "leafx" (default), "leafx-grad",
      * "leafx-causal", "leafx-paper", "leafx-paper-grad", "leafx-paper-causal", "raa",
      * "raa-mean", "rollout", "grad-rollout", "random", "ig" (integrated gradients on the
-     * log-mel), "ta" (Transformer Attribution, adapted); the ablations of "leafx-causal":
-     * "leafx-causal-mean-heads", "leafx-causal-one-layer", "leafx-causal-no-grad". "ig" and
-     * "ta" need leafx's own model (leafx_explain_attention refuses them with
-     * LEAFX_ERR_UNSUPPORTED).
+     * log-mel), "ta" (Transformer Attribution, adapted), "specmask", "lime", "kernelshap";
+     * the ablations of "leafx-causal": "leafx-causal-mean-heads", "leafx-causal-one-layer",
+     * "leafx-causal-no-grad". "ig", "ta", "specmask", "lime" and "kernelshap" need leafx's
+     * own model (leafx_explain_attention refuses them with LEAFX_ERR_UNSUPPORTED).
      */
     const char *method;
     /** A transcript to explain instead of decoding (forced mode; audio <= 30 s), or NULL. */
@@ -597,10 +597,21 @@ typedef struct leafx_explain_params {
      * default 32. Ignored by other methods. Appended after 0.1: a 0.1-sized struct gets 32.
      */
     int32_t ig_steps;
+    /* Perturbation methods (DESIGN §7); a struct_size without them takes the defaults. */
+    /** "specmask": frames (20 ms) silenced per occluding window, 1..1500; default 10 (200 ms). */
+    int32_t window_frames;
+    /** "specmask": frames between window starts, 1..window_frames; default 5. */
+    int32_t stride_frames;
+    /** "lime", "kernelshap": masked inputs scored per 30 s window, 2..100000; default 200.
+        Also seeded by `seed`. */
+    int32_t n_samples;
+    /** "lime", "kernelshap": frames per feature segment, 1..1500; default 5 (100 ms). */
+    int32_t segment_frames;
 } leafx_explain_params;
 
 /**
- * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth).
+ * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth; window 10,
+ * stride 5, 200 samples, segments of 5 frames).
  * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
  * Since 0.1.
  */
@@ -608,7 +619,7 @@ leafx_status leafx_explain_params_init(leafx_explain_params *params, size_t stru
 #define LEAFX_EXPLAIN_PARAMS_INIT(p) leafx_explain_params_init((p), sizeof *(p))
 
 /** Check a filled params struct (method name, tau, epsilon, depth, nested transcribe
-    params). Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field. Since 0.1. */
+    params, window_frames, stride_frames, n_samples, segment_frames). Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field. Since 0.1. */
 leafx_status leafx_explain_params_validate(const leafx_explain_params *params);
 
 /**

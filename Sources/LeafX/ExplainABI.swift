@@ -20,6 +20,11 @@ private func defaultExplainParams() -> leafx_explain_params {
   p.seed = 0
   p.transcribe = nil
   p.ig_steps = 32
+  let core = ExplainOptions()
+  p.window_frames = Int32(core.occlusionWindow)
+  p.stride_frames = Int32(core.occlusionStride)
+  p.n_samples = Int32(core.samples)
+  p.segment_frames = Int32(core.segmentFrames)
   return p
 }
 
@@ -44,7 +49,10 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
     guard let depth = depths[raw.depth] else {
       throw LeafXError.invalidArgument(argument: "depth", reason: "\(raw.depth) is not a leafx_depth")
     }
-    let options = ExplainOptions(method: method, tau: raw.tau, epsilon: raw.epsilon, depth: depth, seed: raw.seed, steps: Int(raw.ig_steps))
+    let options = ExplainOptions(
+      method: method, tau: raw.tau, epsilon: raw.epsilon, depth: depth, seed: raw.seed, steps: Int(raw.ig_steps),
+      occlusionWindow: Int(raw.window_frames), occlusionStride: Int(raw.stride_frames), samples: Int(raw.n_samples),
+      segmentFrames: Int(raw.segment_frames))
     do { try options.validate() } catch LeafXError.invalidArgument(argument: "steps", let reason) {
       throw LeafXError.invalidArgument(argument: "ig_steps", reason: reason)
     }

@@ -29,8 +29,10 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Use only the first N utterances.")
   var limit: Int?
 
-  @Option(help: "Seed of the random method.")
+  @Option(help: "Seed of the random method and of lime's and kernelshap's masks.")
   var seed: UInt64 = 0
+
+  @OptionGroup var perturbation: PerturbationOptions
 
   @Option(help: "Entropy temperature τ.")
   var tau: Float = 1
@@ -59,11 +61,14 @@ struct BenchCommand: ParsableCommand {
       throw LeafXError.invalidArgument(argument: "--depth", reason: "\"\(depth)\"")
     }
     if let limit, limit < 1 { throw LeafXError.invalidArgument(argument: "--limit", reason: "\(limit) must be ≥ 1") }
+    var options = ExplainOptions(tau: tau, depth: parsedDepth, seed: seed, steps: steps)
+    perturbation.apply(to: &options)
+    try perturbation.validate(options)
     let whisper = try model.load()
     var utterances = try Manifest(path: manifest).utterances
     if let limit { utterances = Array(utterances.prefix(limit)) }
     let bench = LocalizationBench(
-      model: whisper, methods: parsedMethods, options: ExplainOptions(tau: tau, depth: parsedDepth, seed: seed, steps: steps),
+      model: whisper, methods: parsedMethods, options: options,
       decoding: Explainer.defaultDecoding)
     let rows = try bench.run(utterances) { n, id in
       if !quiet { printError("[\(n + 1)/\(utterances.count)] \(id)") }

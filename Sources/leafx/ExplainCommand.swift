@@ -26,6 +26,8 @@ struct ExplainCommand: ParsableCommand {
         leafx explain data/jfk.wav --format html -o report.html
         leafx explain data/jfk.wav --format svg -o heatmap.svg
         leafx explain call.wav --text "take fifty milligrams of amoxicillin" -m base
+        leafx explain data/jfk.wav --method specmask --window 10 --stride 5 --format text
+        leafx explain data/jfk.wav --method kernelshap --samples 400 --segment 5 --seed 1
       """)
 
   @Argument(help: "Audio file to explain.")
@@ -45,11 +47,12 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Rollout depth: default (the method's: last-third for leafx*, full for leafx-paper*), full, last-half, last-third, middle-half or 1.")
   var depth: String = RolloutDepth.methodDefault.rawValue
 
-  @Option(help: "Seed of the random method.")
+  @Option(help: "Seed of the random method and of lime's and kernelshap's masks.")
   var seed: UInt64 = 0
 
   @Option(help: "Quadrature nodes of the ig method (Gauss–Legendre, 1...1024).")
   var steps: Int = 32
+  @OptionGroup var perturbation: PerturbationOptions
 
   @Option(help: "Beam size of the decoding (1 = greedy).")
   var beam: Int = 1
@@ -68,8 +71,9 @@ struct ExplainCommand: ParsableCommand {
       throw LeafXError.invalidArgument(
         argument: "--depth", reason: "\"\(depth)\"; one of \(RolloutDepth.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    let options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed, steps: steps)
-    try options.validate()
+    var options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed, steps: steps)
+    perturbation.apply(to: &options)
+    try perturbation.validate(options)
     var decoding = Explainer.defaultDecoding
     decoding.beamSize = beam
     decoding.language = language
@@ -86,6 +90,39 @@ struct ExplainCommand: ParsableCommand {
     case .svg: rendered = HeatmapSVG.render(explanation, title: audio)
     }
     try OutputFile.write(Array(rendered.utf8), to: output)
+  }
+}
+
+/// The parameters of the perturbation methods (specmask, lime, kernelshap), shared by
+/// `explain` and `bench`.
+struct PerturbationOptions: ParsableArguments {
+  @Option(help: "specmask: occluded window, in 20 ms frames (≥ 1).")
+  var window: Int = ExplainOptions().occlusionWindow
+
+  @Option(help: "specmask: stride between windows, in frames (1 … window).")
+  var stride: Int = ExplainOptions().occlusionStride
+
+  @Option(help: "lime, kernelshap: masked inputs per 30 s window (≥ 2).")
+  var samples: Int = ExplainOptions().samples
+
+  @Option(help: "lime, kernelshap: feature segment length, in 20 ms frames (≥ 1).")
+  var segment: Int = ExplainOptions().segmentFrames
+
+  func apply(to options: inout ExplainOptions) {
+    options.occlusionWindow = window
+    options.occlusionStride = stride
+    options.samples = samples
+    options.segmentFrames = segment
+  }
+
+  /// `options.validate()`, with errors naming the command-line flag.
+  func validate(_ options: ExplainOptions) throws {
+    let flags = ["window_frames": "--window", "stride_frames": "--stride", "n_samples": "--samples", "segment_frames": "--segment"]
+    do {
+      try options.validate()
+    } catch LeafXError.invalidArgument(let argument, let reason) where flags[argument] != nil {
+      throw LeafXError.invalidArgument(argument: flags[argument]!, reason: reason)
+    }
   }
 }
 

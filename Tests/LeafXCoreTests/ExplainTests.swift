@@ -16,9 +16,10 @@ import Testing
     return (model, audio.samples)
   }
 
-  /// `ig` costs an encoder forward and backward per token and node: IntegratedGradientsTests
-  /// checks it on short texts.
-  static let methods = AttributionMethod.allCases.filter { $0 != .ig }
+  /// `ig` costs an encoder forward and backward per token and node (IntegratedGradientsTests
+  /// checks it on short texts); the perturbation methods cost hundreds of encoder passes each
+  /// and cannot run on captured attention (PerturbationEngineTests covers them).
+  static let methods = AttributionMethod.allCases.filter { $0 != .ig && !$0.needsMaskedScoring }
 
   func explain(_ text: String, pcm: [Float]? = nil) throws -> [Explanation] {
     let (model, jfk) = try Self.fixture.get()

@@ -32,6 +32,12 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   case ig
   /// Transformer Attribution (Chefer CVPR 2021), adapted to Whisper (Methods/TransformerAttribution.swift).
   case ta
+  /// Occlusion: the drop of log p when a sliding window of frames is silenced (DESIGN §7).
+  case specmask
+  /// LIME over 100 ms segments: weighted ridge regression on random segment masks.
+  case lime
+  /// KernelSHAP over 100 ms segments: Shapley-kernel weighted regression with efficiency.
+  case kernelshap
 
   /// True when the method needs the decoder's backward pass.
   public var needsGradients: Bool {
@@ -66,6 +72,10 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
 
   /// True when the method re-runs leafx's own model (captured attention cannot serve it).
   public var needsModel: Bool { self == .ig || self == .ta }
+
+  /// True when the method re-scores the tokens with audio removed (`MaskedScorer`): it
+  /// needs leafx's own engine and costs one encoder and decoder pass per mask.
+  public var needsMaskedScoring: Bool { self == .specmask || self == .lime || self == .kernelshap }
 
   /// Parses a name, with an error listing the valid ones.
   public static func named(_ name: String) throws -> AttributionMethod {
@@ -112,18 +122,35 @@ public struct ExplainOptions: Sendable, Equatable {
   /// ε inside the entropy's logarithm and the causal weights' denominator.
   public var epsilon: Float = 1e-8
   public var depth: RolloutDepth = .methodDefault
-  /// Seed of the `random` method.
+  /// Seed of the `random` method, and of the masks `lime` and `kernelshap` sample.
   public var seed: UInt64 = 0
   /// Quadrature nodes of `ig` (Gauss–Legendre on [0, 1]); 1 ... 1024, default 32 (DESIGN §7).
   public var steps: Int = 32
+  /// `specmask`: occluded frames per window (20 ms each; default 10 = 200 ms), ≥ 1.
+  public var occlusionWindow: Int = 10
+  /// `specmask`: frames between window starts (default 5), 1 ... `occlusionWindow`, so that
+  /// every frame is covered.
+  public var occlusionStride: Int = 5
+  /// `lime`, `kernelshap`: masked inputs scored per window (default 200), ≥ 2.
+  public var samples: Int = 200
+  /// `lime`, `kernelshap`: frames per feature segment (default 5 = 100 ms), ≥ 1.
+  public var segmentFrames: Int = 5
 
-  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .methodDefault, seed: UInt64 = 0, steps: Int = 32) {
+  public init(
+    method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .methodDefault,
+    seed: UInt64 = 0, steps: Int = 32, occlusionWindow: Int = 10, occlusionStride: Int = 5, samples: Int = 200,
+    segmentFrames: Int = 5
+  ) {
     self.method = method
     self.tau = tau
     self.epsilon = epsilon
     self.depth = depth
     self.seed = seed
     self.steps = steps
+    self.occlusionWindow = occlusionWindow
+    self.occlusionStride = occlusionStride
+    self.samples = samples
+    self.segmentFrames = segmentFrames
   }
 
   /// The decoder layers the method reads: `depth`, or the method's default depth.
@@ -140,6 +167,21 @@ public struct ExplainOptions: Sendable, Equatable {
     }
     guard epsilon.isFinite, epsilon > 0, epsilon < 1 else {
       throw LeafXError.invalidArgument(argument: "epsilon", reason: "\(epsilon) must be in (0, 1)")
+    }
+    // Upper bounds keep a mistyped value from asking for days of encoder passes; a 30 s
+    // window has 1500 frames.
+    guard (1...1500).contains(occlusionWindow) else {
+      throw LeafXError.invalidArgument(argument: "window_frames", reason: "\(occlusionWindow) frames must be in 1...1500 (20 ms each)")
+    }
+    guard (1...occlusionWindow).contains(occlusionStride) else {
+      throw LeafXError.invalidArgument(
+        argument: "stride_frames", reason: "\(occlusionStride) frames must be in 1...\(occlusionWindow) (the window) so every frame is covered")
+    }
+    guard (2...100_000).contains(samples) else {
+      throw LeafXError.invalidArgument(argument: "n_samples", reason: "\(samples) must be in 2...100000")
+    }
+    guard (1...1500).contains(segmentFrames) else {
+      throw LeafXError.invalidArgument(argument: "segment_frames", reason: "\(segmentFrames) frames must be in 1...1500 (20 ms each)")
     }
   }
 }

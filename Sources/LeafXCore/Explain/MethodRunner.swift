@@ -174,6 +174,22 @@ struct MethodRunner {
       return try IntegratedGradients.attributions(try context.engineWindow(), steps: options.steps)
     case .ta:
       return TransformerAttribution.attributions(try context.engineWindow(), frames: trace.frames, layers: layers)
+    case .specmask:
+      return try SpectrogramOcclusion.attributions(
+        try context.maskedScorer(), window: options.occlusionWindow, stride: options.occlusionStride)
+    case .lime:
+      return try LIME.attributions(
+        try context.maskedScorer(), segmentFrames: options.segmentFrames, samples: options.samples,
+        seed: windowSeed(context))
+    case .kernelshap:
+      return try KernelSHAP.attributions(
+        try context.maskedScorer(), segmentFrames: options.segmentFrames, samples: options.samples,
+        seed: windowSeed(context))
     }
+  }
+
+  /// The seed mixed with the window's start, so windows draw different masks (as `random`).
+  private func windowSeed(_ context: any AttributionInputs) -> UInt64 {
+    options.seed &+ UInt64(truncatingIfNeeded: context.windowSeek) &* 0x9E37_79B9
   }
 }
