@@ -7,6 +7,7 @@
 #   make references       faster-whisper references of those models into $(LEAFX_REFERENCE_DIR)
 #   make demo             the main job on the bundled JFK sample
 #   make bench-transcribe leafx against faster-whisper: transcription time ratios (not part of `make test`)
+#   make bench            LEAF-XBench table of the explanation methods on the dev set (long; not part of `make test`)
 
 PREFIX       ?= /usr/local
 LEAFX_CACHE  ?= $(HOME)/.cache/leafx
@@ -104,3 +105,14 @@ clean:
 # Explain vs transcribe time, as ratios (DESIGN §10; not part of `make test`).
 bench-explain: build models venv
 	"$(VENV)/bin/python" bench/bench_explain.py
+
+# LEAF-XBench on the dev set with tiny.en (docs/metrics.md; long, not part of `make test`):
+# bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes).
+BENCH_MANIFEST ?= ../shared/data/dev/manifest.jsonl
+BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,leafx-paper,leafx-paper-grad,leafx-paper-causal,random
+BENCH_TOKENS   ?= 8
+.PHONY: bench
+bench: build models
+	$(BUILD_DIR)/leafx bench "$(BENCH_MANIFEST)" -m tiny.en --methods "$(BENCH_METHODS)" --tokens $(BENCH_TOKENS) \
+	  -o bench/results/dev-tiny.en-leafxbench.md
+	cat bench/results/dev-tiny.en-leafxbench.md
