@@ -116,3 +116,9 @@ bench: build models
 	$(BUILD_DIR)/leafx bench "$(BENCH_MANIFEST)" -m tiny.en --methods "$(BENCH_METHODS)" --tokens $(BENCH_TOKENS) \
 	  -o bench/results/dev-tiny.en-leafxbench.md
 	cat bench/results/dev-tiny.en-leafxbench.md
+
+# The benchmark runner's slow tests on real dev utterances (hundreds of masked encoder
+# passes; not part of `make test`).
+.PHONY: test-bench
+test-bench: models
+	LEAFX_BENCH_TESTS=1 swift test --filter BenchTests

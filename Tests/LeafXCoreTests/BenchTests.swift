@@ -17,8 +17,40 @@ import Testing
     return try ids.map { id in try #require(all.first { $0.id == id }) }
   }
 
-  /// Every metric, two methods, one sampled token (~50 masked passes per run).
+  /// Set LEAFX_BENCH_TESTS=1 (`make test-bench`) for the tests that run hundreds of masked
+  /// encoder passes; too slow for `make test`'s debug build.
+  static let slowTestsEnabled = ProcessInfo.processInfo.environment["LEAFX_BENCH_TESTS"] == "1"
+
+  /// The metrics without token-dependent masks (11 masked passes and 3 decodings per run).
   @Test func sameSeedGivesTheSameTable() throws {
+    let (model, _) = try Self.fixture.get()
+    let chosen = try utterances(["2830-3980-0043"])
+    let bench = LeafXBench(
+      model: model, modelName: "tiny.en", methods: [.raa, .random], metrics: [.tloc, .spr, .stabNoise, .stabShift, .inf],
+      seed: 5, tokensPerUtterance: 1, options: ExplainOptions(seed: 5))
+    let first = try bench.run(chosen, results: nil)
+    let second = try bench.run(chosen, results: nil)
+    #expect(first.count == 2)
+    #expect(first.map(\.metrics) == second.map(\.metrics))
+    #expect(first.map(\.counts) == second.map(\.counts))
+    for r in first { #expect(Set(r.metrics.keys) == ["tloc", "spr", "stab-noise", "stab-shift", "inf"], "\(r.method)") }
+    // The noisy decoding is seeded too; a fresh random map is drawn for it (docs/metrics.md).
+    let random = try #require(first.last?.metrics["stab-noise"])
+    #expect(random < 0.9)
+  }
+
+  @Test func tokenSampleAndSeedsDependOnSeedAndUtterance() {
+    let a = LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(0, "u1", salt: 1))
+    #expect(a.count == 8 && a.allSatisfy { (0..<40).contains($0) })
+    #expect(a == LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(0, "u1", salt: 1)))
+    #expect(a != LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(1, "u1", salt: 1)))
+    #expect(a != LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(0, "u2", salt: 1)))
+    #expect(LeafXBench.sampleTokens(count: 5, keep: 8, seed: 3) == Set(0..<5))
+    #expect(LeafXBench.sampleTokens(count: 5, keep: 0, seed: 3) == Set(0..<5))
+  }
+
+  /// Every metric, two methods, one sampled token (~50 masked passes per run).
+  @Test(.enabled(if: slowTestsEnabled)) func sameSeedGivesTheSameTableOnEveryMetric() throws {
     let (model, _) = try Self.fixture.get()
     let chosen = try utterances(["2830-3980-0043"])
     let bench = LeafXBench(
@@ -26,22 +58,15 @@ import Testing
       tokensPerUtterance: 1, options: ExplainOptions(seed: 5))
     let first = try bench.run(chosen, results: nil)
     let second = try bench.run(chosen, results: nil)
-    #expect(first.count == 2)
     #expect(first.map(\.metrics) == second.map(\.metrics))
-    #expect(first.map(\.counts) == second.map(\.counts))
     for r in first {
       #expect(Set(r.metrics.keys) == Set(BenchMetric.allCases.map(\.rawValue)), "\(r.method): \(r.metrics.keys.sorted())")
       #expect(r.counts["d-aopc"] == 1)
     }
-    // Another seed draws other INF masks.
-    var other = bench
-    other.seed = 6
-    other.metrics = [.inf]
-    let inf = try other.run(chosen, results: nil).map { $0.metrics["inf"] }
-    #expect(inf != first.map { $0.metrics["inf"] })
   }
 
-  @Test func attentionMethodsBeatRandom() throws {
+  /// ~60 masked passes.
+  @Test(.enabled(if: slowTestsEnabled)) func attentionMethodsBeatRandom() throws {
     let (model, _) = try Self.fixture.get()
     let chosen = try utterances(["1688-142285-0002", "2033-164914-0005"])
     let bench = LeafXBench(

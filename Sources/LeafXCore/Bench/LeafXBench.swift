@@ -124,6 +124,9 @@ public struct LeafXBench {
       guard count > 0, needsScorer else { return }
       let scorer = try w.scorer()
       let frames = scorer.frames
+      guard scorer.tokenCount == count, w.tokens.allSatisfy({ $0.allSatisfy { $0.attribution.values.count == frames } }) else {
+        throw LeafXError.internal("window \(w.index): the masked scorer's \(scorer.tokenCount) tokens × \(frames) frames do not match the attributions")
+      }
 
       // Token-independent masks: unmasked, then INF's.
       var generator = SeededGenerator(seed: Self.seed(seed, utterance.id, salt: 2 &+ UInt64(w.index)))
