@@ -7,26 +7,29 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Compare explanation methods on utterances with aligned word timings (LEAF-XBench).",
     discussion: """
-      MANIFEST is JSON Lines as ../shared/data/dev/manifest.jsonl (id, audio, text, words with
-      start/end). Each utterance is decoded greedily once and explained with every method; the
-      metrics (docs/metrics.md, DESIGN §8) are averaged per utterance, then over utterances:
+      MANIFEST is JSON Lines as ../shared/data/dev/manifest.jsonl (id, audio,
+      text, words with start/end). Each utterance is decoded greedily once and
+      explained with every method; the metrics (docs/metrics.md, DESIGN §8)
+      are averaged per utterance, then over utterances:
 
-        deletion      D-AOPC (lower is better) and AOPC: top 10..50 % frames removed
-        insertion     insertion AUC: from silence, top 10..50 % frames put back
-        localization  TLoc, pointing game, mass in the aligned word span (±50 ms)
+        deletion      D-AOPC (lower is better), AOPC: top 10..50 % removed
+        insertion     insertion AUC: from silence, top 10..50 % put back
+        localization  TLoc, pointing game, mass in the word span (±50 ms)
         spr           mass in the top 5 % of frames
-        stab          cosine under 30 dB noise (stab-noise) and a 40 ms shift (stab-shift)
-        inf           infidelity, 10 random 100 ms-group masks, optimal scaling (lower is better)
-        saco          salience-guided faithfulness coefficient, 10 groups, in [-1, 1]
+        stab          cosine under 30 dB noise and under a 40 ms shift
+        inf           infidelity, 10 random 100 ms-group masks, optimal
+                      scaling (lower is better)
+        saco          salience-guided faithfulness coefficient, 10 groups
 
-      Deletion, insertion and SaCo cost 20 encoder passes per token and method, so they run
-      on --tokens N tokens per utterance, sampled with --seed (0 = every token); the other
-      metrics use every token. The table shows each mean with its 95 % interval over
-      utterances, the runtime of each method's attributions (decoding excluded) and, below,
-      the min-max normalisation across the methods (1 = best). Per-utterance results are
-      appended to --results (default: next to -o, with the extension .results.jsonl) as each
-      utterance finishes; running the same command again resumes, and adding methods only
-      computes the new ones.
+      Deletion, insertion and SaCo cost 20 encoder passes per token and
+      method, so they run on --tokens N tokens per utterance, sampled with
+      --seed (0 = every token); the other metrics use every token. The table
+      gives each mean with its 95 % interval over utterances and each
+      method's attribution time (decoding excluded); below it, the min-max
+      normalisation across the methods (1 = best). Per-utterance results are
+      appended to --results (default: next to -o, extension .results.jsonl)
+      as each utterance finishes; the same command again resumes, and added
+      methods are the only ones computed.
 
       Examples:
         leafx bench ../shared/data/dev/manifest.jsonl --methods raa,grad-rollout,random --limit 5

@@ -56,6 +56,13 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
   /// tokens, `--tokens`).
   public var isPerturbation: Bool { [.deletion, .insertion, .saco].contains(group) }
 
+  /// Metric and group names, each once.
+  static var validNames: [String] {
+    var names: [String] = []
+    for name in allCases.map(\.rawValue) + Group.allCases.map(\.rawValue) where !names.contains(name) { names.append(name) }
+    return names
+  }
+
   /// Parses a comma-separated list of metric or group names (`deletion` = D-AOPC and AOPC,
   /// `localization` or `tloc-all` = TLoc, pointing and mass, `stab` = both STABs, `all`).
   public static func parse(_ list: String) throws -> [BenchMetric] {
@@ -72,7 +79,7 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
       } else {
         throw LeafXError.invalidArgument(
           argument: "--metrics",
-          reason: "unknown metric \"\(name)\"; one of all, \((allCases.map(\.rawValue) + Group.allCases.map(\.rawValue)).joined(separator: ", "))")
+          reason: "unknown metric \"\(name)\"; one of all, \(validNames.joined(separator: ", "))")
       }
       for metric in add where !chosen.contains(metric) { chosen.append(metric) }
     }
