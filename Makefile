@@ -8,6 +8,7 @@
 #   make references       faster-whisper references of those models into $(LEAFX_REFERENCE_DIR)
 #   make demo             the main job on the bundled JFK sample
 #   make bench-transcribe leafx against faster-whisper: transcription time ratios (not part of `make test`)
+#   make bench            LEAF-XBench table of the explanation methods on the dev set (long; not part of `make test`)
 
 PREFIX       ?= /usr/local
 LEAFX_CACHE  ?= $(HOME)/.cache/leafx
@@ -146,3 +147,20 @@ test-asan: fuzz-build venv
 	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_bad_inputs.py -k address_sanitizer
 
 test-hostile: fuzz-ci test-asan
+
+# LEAF-XBench on the dev set with tiny.en (docs/metrics.md; long, not part of `make test`):
+# bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes).
+BENCH_MANIFEST ?= ../shared/data/dev/manifest.jsonl
+BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,leafx-paper,leafx-paper-grad,leafx-paper-causal,random
+BENCH_TOKENS   ?= 8
+.PHONY: bench
+bench: build models
+	$(BUILD_DIR)/leafx bench "$(BENCH_MANIFEST)" -m tiny.en --methods "$(BENCH_METHODS)" --tokens $(BENCH_TOKENS) \
+	  -o bench/results/dev-tiny.en-leafxbench.md
+	cat bench/results/dev-tiny.en-leafxbench.md
+
+# The benchmark runner's slow tests on real dev utterances (hundreds of masked encoder
+# passes; not part of `make test`).
+.PHONY: test-bench
+test-bench: models
+	LEAFX_BENCH_TESTS=1 swift test --filter BenchTests
