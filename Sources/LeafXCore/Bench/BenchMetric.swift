@@ -7,6 +7,8 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
   case tloc
   case pointing
   case massInSpan = "mass-in-span"
+  /// Word timing: 1 when the centre of the half-mass span lies inside the aligned word.
+  case midpoint = "midpoint-in-word"
   case spr
   case stabNoise = "stab-noise"
   case stabShift = "stab-shift"
@@ -22,7 +24,7 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
     switch self {
     case .dAOPC, .aopc: return .deletion
     case .insertion: return .insertion
-    case .tloc, .pointing, .massInSpan: return .localization
+    case .tloc, .pointing, .massInSpan, .midpoint: return .localization
     case .spr: return .spr
     case .stabNoise, .stabShift: return .stab
     case .inf: return .inf
@@ -43,6 +45,7 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
     case .tloc: name = "TLoc"
     case .pointing: name = "Pointing"
     case .massInSpan: name = "Mass"
+    case .midpoint: name = "Midpoint"
     case .spr: name = "SPR"
     case .stabNoise: name = "STAB-noise"
     case .stabShift: name = "STAB-shift"

@@ -192,6 +192,7 @@ public struct LeafXBench {
           sums[m].add(.tloc, s.tloc)
           sums[m].add(.pointing, s.pointing)
           sums[m].add(.massInSpan, s.massInSpan)
+          sums[m].add(.midpoint, s.midpointInSpan)
         }
       }
     }
