@@ -43,6 +43,8 @@ public struct WindowDecoder {
     var cache: WhisperDecoder.Cache
     /// Logits predicting the next token.
     var nextLogits: [Float]
+    /// The hypothesis's slot in the beam search's `BeamCache` (`cache` is then unused).
+    var slot = 0
   }
 
   public func decode(
@@ -137,7 +139,15 @@ public struct WindowDecoder {
     let beamSize = options.beamSize
     let maxFinished = max(1, Int((Float(beamSize) * options.patience).rounded()))
     let eot = model.tokenizer.eot
-    var beams = [start]
+    let vocab = model.dimensions.nVocab
+    // Every live hypothesis in one slot of one cache, stepped together (WhisperDecoder.step).
+    var cache = BeamCache(
+      prefix: start.cache, slots: beamSize, capacity: start.cache.length + budget + 1,
+      width: model.dimensions.nTextState)
+    var first = start
+    first.cache = WhisperDecoder.Cache(layers: 0)
+    first.slot = 0
+    var beams = [first]
     var finished: [Hypothesis] = []
     struct Candidate {
       let parent: Int
@@ -169,8 +179,11 @@ public struct WindowDecoder {
         }
       }
       if finished.count >= maxFinished || next.isEmpty { break }
+      let slots = cache.assign(parents: next.map(\.slot))
+      let logits = model.decoder.step(next.map { $0.tokens.last! }, slots: slots, cache: &cache, audio: audio)
       for i in next.indices {
-        next[i].nextLogits = model.decoder.forward([next[i].tokens.last!], cache: &next[i].cache, audio: audio)
+        next[i].slot = slots[i]
+        next[i].nextLogits = Array(logits[(i * vocab)..<((i + 1) * vocab)])
       }
       beams = next
     }
@@ -178,12 +191,12 @@ public struct WindowDecoder {
     return finished.max { rank($0) < rank($1) }!
   }
 
-  /// The filtered logits of one hypothesis as log-probabilities (log-softmax).
+  /// The filtered logits of one hypothesis as log-probabilities (log-softmax); the filters
+  /// hand back the log-normaliser they computed anyway, so the vocabulary is exponentiated once.
   func filteredLogProbs(_ logits: [Float], sampled: [Int]) -> [Float] {
     var values = logits
     values.withUnsafeMutableBufferPointer { buffer in
-      filters.apply(buffer, sampled: sampled)
-      let normaliser = Softmax.logSumExp(UnsafePointer(buffer.baseAddress!), count: buffer.count)
+      let normaliser = filters.apply(buffer, sampled: sampled)
       for i in buffer.indices { buffer[i] -= normaliser }
     }
     return values
