@@ -146,8 +146,10 @@ class Token(Structure):
 
 
 class ExplainParams(Structure):
-    """leafx_explain_params as of leafx 0.1.0: fields up to abort_user_data. Fields appended
-    in later versions are left to the library's defaults (the size-versioned protocol)."""
+    """leafx_explain_params: the 0.1.0 fields up to abort_user_data, then the method
+    parameters appended since (ig_steps, window_frames, stride_frames, n_samples,
+    segment_frames). Fields appended later are left to the library's defaults (the
+    size-versioned protocol)."""
     _c_name_ = "leafx_explain_params"
     _fields_ = [
         ("struct_size", c_size_t),
@@ -162,6 +164,11 @@ class ExplainParams(Structure):
         ("progress_user_data", c_void_p),
         ("abort", AbortCallback),
         ("abort_user_data", c_void_p),
+        ("ig_steps", c_int32),
+        ("window_frames", c_int32),
+        ("stride_frames", c_int32),
+        ("n_samples", c_int32),
+        ("segment_frames", c_int32),
     ]
 
 
