@@ -2,11 +2,13 @@
 #
 #   make                  release build (libleafx.so with the Swift runtime linked in, and the CLI)
 #   make test             every suite: Swift unit tests, C ABI drivers, install and reference checks
+#   make test-bindings    the Python package's own suite (bindings/python/tests; part of make test)
 #   make install PREFIX=DIR
 #   make models           fetch the real Whisper weights into $(LEAFX_MODELS)
 #   make references       faster-whisper references of those models into $(LEAFX_REFERENCE_DIR)
 #   make demo             the main job on the bundled JFK sample
 #   make bench-transcribe leafx against faster-whisper: transcription time ratios (not part of `make test`)
+#   make bench            LEAF-XBench table of the explanation methods on the dev set (long; not part of `make test`)
 
 PREFIX       ?= /usr/local
 LEAFX_CACHE  ?= $(HOME)/.cache/leafx
@@ -45,6 +47,7 @@ install: build
 	ln -sf "libleafx.so.$(VERSION)" "$(PREFIX)/lib/libleafx.so.$(ABI)"
 	ln -sf "libleafx.so.$(ABI)" "$(PREFIX)/lib/libleafx.so"
 	install -m 644 include/leafx.h "$(PREFIX)/include/leafx.h"
+	install -m 644 bindings/cpp/leafx.hpp "$(PREFIX)/include/leafx.hpp"
 	sed -e 's|@PREFIX@|$(abspath $(PREFIX))|' -e 's|@VERSION@|$(VERSION)|' \
 	  pkgconfig/leafx.pc.in > "$(PREFIX)/lib/pkgconfig/leafx.pc"
 	install -m 755 "$(BUILD_DIR)/leafx" "$(PREFIX)/bin/leafx"
@@ -53,6 +56,7 @@ uninstall:
 	rm -f "$(PREFIX)/lib/libleafx.so.$(VERSION)" "$(PREFIX)/lib/libleafx.so.$(ABI)" \
 	  "$(PREFIX)/lib/libleafx.so" "$(PREFIX)/include/leafx.h" \
 	  "$(PREFIX)/lib/pkgconfig/leafx.pc" "$(PREFIX)/bin/leafx"
+	rm -f "$(PREFIX)/include/leafx.hpp"
 
 models:
 	$(PYTHON) scripts/fetch_models.py
@@ -75,22 +79,39 @@ references: models venv
 test: test-deps build venv references
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-bindings
+	$(MAKE) --no-print-directory test-hostile
 
 test-swift:
 	swift test --parallel
 
+# Checks too slow for `make test` (minutes of CPU): integrated gradients' completeness on
+# tiny.en with the default 32 nodes.
+.PHONY: test-slow
+test-slow:
+	LEAFX_SLOW_TESTS=1 swift test -c release --filter IntegratedGradientsTests
+
 # C drivers, install and pkg-config checks, numerical references: driven by pytest.
 test-python:
 	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python
+
+# The Python package's suite (bindings/python/tests) against a temporary `make install`; the
+# C++ wrapper's test and the examples run in test-python (Tests/python/test_bindings_cpp.py,
+# test_examples.py).
+.PHONY: test-bindings
+test-bindings:
+	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q bindings/python/tests
 
 demo: build
 	@$(PYTHON) scripts/fetch_models.py tiny.en
 	@mkdir -p demo
 	$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format json -o demo/jfk.json
 	@$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format text -o demo/jfk.txt
+	@$(BUILD_DIR)/leafx explain data/jfk.wav -m tiny.en --method leafx --format html -o demo/report.html
 	@cat demo/jfk.txt
 	@echo
 	@echo "leafx: wrote demo/jfk.json (per-token and per-word attributions over 20 ms frames) and demo/jfk.txt"
+	@echo "leafx: open $(CURDIR)/demo/report.html in a browser (self-contained: spectrogram, shaded transcript, heatmap, audit flags; click a word to hear it)"
 
 # Transcription time of leafx against faster-whisper (same model, audio and threads, in one
 # process) and the encoder's throughput against the measured sgemm peak. THREADS=2 by default.
@@ -115,3 +136,42 @@ bench-memory: build models venv
 # memcheck (no leaks) and helgrind (no races), which take many minutes.
 test-concurrency: build models venv
 	LEAFX_SLOW_TESTS=1 LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python/test_concurrency.py
+
+# Hostile inputs (Fuzz/README.md): libFuzzer targets for the model readers, tokenizer.json and
+# audio loader, and the bad-input suite through the C ABI under AddressSanitizer. One
+# sanitizer build in .build-fuzz serves both. `make fuzz SECONDS=N` fuzzes each target N s.
+FUZZ_SECONDS_CI ?= 15
+.PHONY: fuzz-build fuzz fuzz-ci test-asan test-hostile
+fuzz-build: deps
+	Fuzz/build.sh
+
+fuzz: fuzz-build
+	Fuzz/run.sh $(if $(SECONDS),$(SECONDS),60)
+
+fuzz-ci: fuzz-build
+	Fuzz/run.sh $(FUZZ_SECONDS_CI)
+
+# The bad-input suite (Tests/python/test_bad_inputs.py) and the ABI-misuse driver through the
+# ASan library (test-python runs the same suite on the release library).
+test-asan: fuzz-build venv
+	LEAFX_SOURCE_DIR="$(CURDIR)" LEAFX_ASAN_LIBRARY="$(CURDIR)/.build-fuzz/release/libLeafX.so" \
+	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_bad_inputs.py -k address_sanitizer
+
+test-hostile: fuzz-ci test-asan
+
+# LEAF-XBench on the dev set with tiny.en (docs/metrics.md; long, not part of `make test`):
+# bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes).
+BENCH_MANIFEST ?= ../shared/data/dev/manifest.jsonl
+BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,leafx-paper,leafx-paper-grad,leafx-paper-causal,random
+BENCH_TOKENS   ?= 8
+.PHONY: bench
+bench: build models
+	$(BUILD_DIR)/leafx bench "$(BENCH_MANIFEST)" -m tiny.en --methods "$(BENCH_METHODS)" --tokens $(BENCH_TOKENS) \
+	  -o bench/results/dev-tiny.en-leafxbench.md
+	cat bench/results/dev-tiny.en-leafxbench.md
+
+# The benchmark runner's slow tests on real dev utterances (hundreds of masked encoder
+# passes; not part of `make test`).
+.PHONY: test-bench
+test-bench: models
+	LEAFX_BENCH_TESTS=1 swift test --filter BenchTests

@@ -560,10 +560,14 @@ leafx_status leafx_result_free(leafx_result *result);
 
 /** Rollout depth (leafx_explain_params.depth). */
 typedef enum leafx_depth {
-    LEAFX_DEPTH_FULL = 0,         /**< every decoder layer (default) */
+    LEAFX_DEPTH_FULL = 0,         /**< every decoder layer */
     LEAFX_DEPTH_LAST_HALF = 1,    /**< layers L/2 .. L-1 */
     LEAFX_DEPTH_MIDDLE_HALF = 2,  /**< layers L/4 .. L/4 + L/2 - 1 */
-    LEAFX_DEPTH_ONE = 3           /**< the last layer only */
+    LEAFX_DEPTH_ONE = 3,          /**< the last layer only */
+    /** The method's own default (params default): the last third for "leafx", "leafx-grad",
+        "leafx-causal"; every layer for the "leafx-paper*" methods, "rollout", "grad-rollout". */
+    LEAFX_DEPTH_DEFAULT = 4,
+    LEAFX_DEPTH_LAST_THIRD = 5    /**< the last ceil(L/3) layers */
 } leafx_depth;
 
 /** How tokens are explained. Fill with leafx_explain_params_init. */
@@ -572,14 +576,18 @@ typedef struct leafx_explain_params {
     /**
      * Method name (static or caller-owned for the call): "leafx" (default), "leafx-grad",
      * "leafx-causal", "leafx-paper", "leafx-paper-grad", "leafx-paper-causal", "raa",
-     * "raa-mean", "rollout", "grad-rollout", "random".
+     * "raa-mean", "rollout", "grad-rollout", "random", "ig" (integrated gradients on the
+     * log-mel), "ta" (Transformer Attribution, adapted), "specmask", "lime", "kernelshap";
+     * the ablations of "leafx-causal": "leafx-causal-mean-heads", "leafx-causal-one-layer",
+     * "leafx-causal-no-grad". "ig", "ta", "specmask", "lime" and "kernelshap" need leafx's
+     * own model (leafx_explain_attention refuses them with LEAFX_ERR_UNSUPPORTED).
      */
     const char *method;
     /** A transcript to explain instead of decoding (forced mode; audio <= 30 s), or NULL. */
     const char *text;
     float tau;                        /**< entropy temperature, > 0; default 1 */
     float epsilon;                    /**< entropy/causal-weight epsilon, (0, 1); default 1e-8 */
-    int32_t depth;                    /**< a leafx_depth; default LEAFX_DEPTH_FULL */
+    int32_t depth;                    /**< a leafx_depth; default LEAFX_DEPTH_DEFAULT */
     uint64_t seed;                    /**< seed of the "random" method; default 0 */
     /**
      * How audio is decoded before it is explained, or NULL (default) for greedy decoding
@@ -591,10 +599,27 @@ typedef struct leafx_explain_params {
     void *progress_user_data;
     leafx_abort_callback abort;       /**< NULL or a callback */
     void *abort_user_data;
+    /**
+     * Quadrature nodes of the "ig" method (Gauss–Legendre on [0, 1]; each node costs one
+     * encoder forward plus one decoder and one encoder backward per token); 1...1024;
+     * default 32. Ignored by other methods. Appended after 0.1: a 0.1-sized struct gets 32.
+     */
+    int32_t ig_steps;
+    /* Perturbation methods (DESIGN §7); a struct_size without them takes the defaults. */
+    /** "specmask": frames (20 ms) silenced per occluding window, 1..1500; default 10 (200 ms). */
+    int32_t window_frames;
+    /** "specmask": frames between window starts, 1..window_frames; default 5. */
+    int32_t stride_frames;
+    /** "lime", "kernelshap": masked inputs scored per 30 s window, 2..100000; default 200.
+        Also seeded by `seed`. */
+    int32_t n_samples;
+    /** "lime", "kernelshap": frames per feature segment, 1..1500; default 5 (100 ms). */
+    int32_t segment_frames;
 } leafx_explain_params;
 
 /**
- * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth).
+ * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth; window 10,
+ * stride 5, 200 samples, segments of 5 frames).
  * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
  * Since 0.1.
  */
@@ -602,7 +627,7 @@ leafx_status leafx_explain_params_init(leafx_explain_params *params, size_t stru
 #define LEAFX_EXPLAIN_PARAMS_INIT(p) leafx_explain_params_init((p), sizeof *(p))
 
 /** Check a filled params struct (method name, tau, epsilon, depth, nested transcribe
-    params). Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field. Since 0.1. */
+    params, window_frames, stride_frames, n_samples, segment_frames). Returns LEAFX_OK or LEAFX_ERR_INVALID_ARGUMENT naming the field. Since 0.1. */
 leafx_status leafx_explain_params_validate(const leafx_explain_params *params);
 
 /**

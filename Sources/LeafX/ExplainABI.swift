@@ -5,6 +5,8 @@ import LeafXCore
 // (include/leafx.h, "Explanations").
 
 private let explainParamsSize = MemoryLayout<leafx_explain_params>.size
+/// The struct of leafx 0.1 ends where the first appended field (`ig_steps`) begins.
+private let explainParamsMinimumSize = MemoryLayout<leafx_explain_params>.offset(of: \leafx_explain_params.ig_steps)!
 private let defaultMethod: StaticString = "leafx"
 
 private func defaultExplainParams() -> leafx_explain_params {
@@ -14,9 +16,15 @@ private func defaultExplainParams() -> leafx_explain_params {
   p.text = nil
   p.tau = 1
   p.epsilon = 1e-8
-  p.depth = Int32(LEAFX_DEPTH_FULL.rawValue)
+  p.depth = Int32(LEAFX_DEPTH_DEFAULT.rawValue)
   p.seed = 0
   p.transcribe = nil
+  p.ig_steps = 32
+  let core = ExplainOptions()
+  p.window_frames = Int32(core.occlusionWindow)
+  p.stride_frames = Int32(core.occlusionStride)
+  p.n_samples = Int32(core.samples)
+  p.segment_frames = Int32(core.segmentFrames)
   return p
 }
 
@@ -30,18 +38,24 @@ private struct ExplainRequest {
 
 private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) throws -> ExplainRequest {
   let raw = try ParamsStruct.read(
-    params, defaults: defaultExplainParams(), minimumSize: explainParamsSize, name: "leafx_explain_params")
+    params, defaults: defaultExplainParams(), minimumSize: explainParamsMinimumSize, name: "leafx_explain_params")
   return try asParamsField {
     let method = try AttributionMethod.named(String(cString: try required(raw.method, "method")))
     let depths: [Int32: RolloutDepth] = [
       Int32(LEAFX_DEPTH_FULL.rawValue): .full, Int32(LEAFX_DEPTH_LAST_HALF.rawValue): .lastHalf,
       Int32(LEAFX_DEPTH_MIDDLE_HALF.rawValue): .middleHalf, Int32(LEAFX_DEPTH_ONE.rawValue): .one,
+      Int32(LEAFX_DEPTH_DEFAULT.rawValue): .methodDefault, Int32(LEAFX_DEPTH_LAST_THIRD.rawValue): .lastThird,
     ]
     guard let depth = depths[raw.depth] else {
       throw LeafXError.invalidArgument(argument: "depth", reason: "\(raw.depth) is not a leafx_depth")
     }
-    let options = ExplainOptions(method: method, tau: raw.tau, epsilon: raw.epsilon, depth: depth, seed: raw.seed)
-    try options.validate()
+    let options = ExplainOptions(
+      method: method, tau: raw.tau, epsilon: raw.epsilon, depth: depth, seed: raw.seed, steps: Int(raw.ig_steps),
+      occlusionWindow: Int(raw.window_frames), occlusionStride: Int(raw.stride_frames), samples: Int(raw.n_samples),
+      segmentFrames: Int(raw.segment_frames))
+    do { try options.validate() } catch LeafXError.invalidArgument(argument: "steps", let reason) {
+      throw LeafXError.invalidArgument(argument: "ig_steps", reason: reason)
+    }
     var decoding = Explainer.defaultDecoding
     if let nested = raw.transcribe {
       decoding = try transcribeOptions(nested).options
@@ -57,7 +71,7 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
 public func leafx_explain_params_init(_ params: UnsafeMutablePointer<leafx_explain_params>?, _ structSize: Int) -> leafx_status {
   abiCall("leafx_explain_params_init") {
     try ParamsStruct.initialize(
-      params, size: structSize, defaults: defaultExplainParams(), minimumSize: explainParamsSize,
+      params, size: structSize, defaults: defaultExplainParams(), minimumSize: explainParamsMinimumSize,
       structSize: \.struct_size, name: "leafx_explain_params")
   }
 }

@@ -49,6 +49,8 @@ public func leafx_model_load(
   return abiCall("leafx_model_load") {
     let out = try required(out, "out")
     let path = String(cString: try required(path, "path"))
+    // "" would resolve as a model name to the cache directory itself.
+    guard !path.isEmpty else { throw LeafXError.invalidArgument(argument: "path", reason: "is empty") }
     let (threads, format) = try modelOptions(params)
     if let threads { ComputeThreads.set(threads) }
     let model = try WhisperModel.load(path: try ModelCache.resolve(path), format: format)

@@ -1,21 +1,39 @@
 import ArgumentParser
 import LeafXCore
 
-/// `leafx bench`: compare explanation methods on a manifest with word timings.
+/// `leafx bench`: the LEAF-XBench table of explanation methods on a manifest.
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Compare explanation methods on utterances with aligned word timings.",
+    abstract: "Compare explanation methods on utterances with aligned word timings (LEAF-XBench).",
     discussion: """
-      MANIFEST is JSON Lines as ../shared/data/dev/manifest.jsonl (id, audio, text, words with
-      start/end). Each utterance is decoded greedily without timestamps, explained with every
-      method, and each decoded word that matches a reference word is scored against its
-      aligned span (DESIGN §8): TLoc, pointing game, mass in span (span widened by 50 ms) and
-      whether the half-mass span's midpoint lies in the word.
+      MANIFEST is JSON Lines as ../shared/data/dev/manifest.jsonl (id, audio,
+      text, words with start/end). Each utterance is decoded greedily once and
+      explained with every method; the metrics (docs/metrics.md, DESIGN §8)
+      are averaged per utterance, then over utterances:
+
+        deletion      D-AOPC (lower is better), AOPC: top 10..50 % removed
+        insertion     insertion AUC: from silence, top 10..50 % put back
+        localization  TLoc, pointing game, mass in the word span (±50 ms)
+        spr           mass in the top 5 % of frames
+        stab          cosine under 30 dB noise and under a 40 ms shift
+        inf           infidelity, 10 random 100 ms-group masks, optimal
+                      scaling (lower is better)
+        saco          salience-guided faithfulness coefficient, 10 groups
+
+      Deletion, insertion and SaCo cost 20 encoder passes per token and
+      method, so they run on --tokens N tokens per utterance, sampled with
+      --seed (0 = every token); the other metrics use every token. The table
+      gives each mean with its 95 % interval over utterances and each
+      method's attribution time (decoding excluded); below it, the min-max
+      normalisation across the methods (1 = best). Per-utterance results are
+      appended to --results (default: next to -o, extension .results.jsonl)
+      as each utterance finishes; the same command again resumes, and added
+      methods are the only ones computed.
 
       Examples:
-        leafx bench ../shared/data/dev/manifest.jsonl --methods raa,leafx-paper,random
-        leafx bench manifest.jsonl -m base --limit 10 --format json -o bench.json
+        leafx bench ../shared/data/dev/manifest.jsonl --methods raa,grad-rollout,random --limit 5
+        leafx bench manifest.jsonl -m base --metrics deletion,localization --format csv -o bench.csv
       """)
 
   @Argument(help: "Manifest (JSON Lines).")
@@ -24,25 +42,39 @@ struct BenchCommand: ParsableCommand {
   @OptionGroup var model: ModelOptions
 
   @Option(help: "Comma-separated methods.")
-  var methods: String = "raa,raa-mean,rollout,leafx-paper,random"
+  var methods: String = "raa,raa-mean,rollout,grad-rollout,leafx-paper,random"
+
+  @Option(help: "Comma-separated metrics or groups (deletion, insertion, localization, spr, stab, inf, saco, all).")
+  var metrics: String = "all"
 
   @Option(help: "Use only the first N utterances.")
   var limit: Int?
 
-  @Option(help: "Seed of the random method.")
+  @Option(help: "Seed of the token sample, INF masks, STAB noise and the random method.")
   var seed: UInt64 = 0
+
+  @Option(help: "Tokens per utterance for deletion, insertion and SaCo (0 = all).")
+  var tokens: Int = LeafXBench.defaultTokensPerUtterance
 
   @Option(help: "Entropy temperature τ.")
   var tau: Float = 1
 
-  @Option(help: "Rollout depth: full, last-half, middle-half or 1.")
-  var depth: String = RolloutDepth.full.rawValue
+  @Option(help: "Rollout depth: default (each method's own), full, last-half, last-third, middle-half or 1.")
+  var depth: String = RolloutDepth.methodDefault.rawValue
 
-  @Option(help: "Output format: md or json.")
+  @Option(help: "Quadrature nodes of the ig method (Gauss–Legendre, 1...1024).")
+  var steps: Int = 32
+
+  @OptionGroup var perturbation: PerturbationOptions
+
+  @Option(help: "Output format: md, csv or json.")
   var format: BenchFormat = .md
 
   @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
   var output: String = "-"
+
+  @Option(help: "Per-utterance results (JSON Lines) to resume from and append to.")
+  var results: String?
 
   @Flag(help: "No progress on stderr.")
   var quiet = false
@@ -52,42 +84,45 @@ struct BenchCommand: ParsableCommand {
     guard !parsedMethods.isEmpty else {
       throw LeafXError.invalidArgument(argument: "--methods", reason: "no method given")
     }
+    let parsedMetrics = try BenchMetric.parse(metrics)
     guard let parsedDepth = RolloutDepth(rawValue: depth) else {
       throw LeafXError.invalidArgument(argument: "--depth", reason: "\"\(depth)\"")
     }
+    var options = ExplainOptions(tau: tau, depth: parsedDepth, seed: seed, steps: steps)
+    perturbation.apply(to: &options)
+    try perturbation.validate(options)
     if let limit, limit < 1 { throw LeafXError.invalidArgument(argument: "--limit", reason: "\(limit) must be ≥ 1") }
-    let whisper = try model.load()
+    guard tokens >= 0 else { throw LeafXError.invalidArgument(argument: "--tokens", reason: "\(tokens) must be ≥ 0") }
     var utterances = try Manifest(path: manifest).utterances
     if let limit { utterances = Array(utterances.prefix(limit)) }
-    let bench = LocalizationBench(
-      model: whisper, methods: parsedMethods, options: ExplainOptions(tau: tau, depth: parsedDepth, seed: seed),
-      decoding: Explainer.defaultDecoding)
-    let rows = try bench.run(utterances) { n, id in
-      if !quiet { printError("[\(n + 1)/\(utterances.count)] \(id)") }
+    let whisper = try model.load()
+    let bench = LeafXBench(
+      model: whisper, modelName: model.model ?? "tiny.en", methods: parsedMethods, metrics: parsedMetrics, seed: seed,
+      tokensPerUtterance: tokens, options: options)
+    let resultsPath = results ?? (output == "-" ? nil : Self.resultsPath(next: output))
+    if let resultsPath, !quiet { printError("per-utterance results: \(resultsPath)") }
+    let rows = try bench.run(utterances, results: resultsPath.map(BenchResultsFile.init)) { line in
+      if !quiet { printError(line) }
     }
-    var text = ""
+    let summary = BenchSummary(results: rows, methods: parsedMethods.map(\.rawValue), metrics: parsedMetrics)
+    let text: String
     switch format {
-    case .md:
-      text = "| method | words | word TLoc | pointing | mass in span | midpoint in word | s/utt |\n|---|---|---|---|---|---|---|\n"
-      for r in rows {
-        text += "| \(r.method.rawValue) | \(r.words) | \(f3(r.tloc)) | \(f3(r.pointing)) | \(f3(r.massInSpan)) | \(f3(r.midpointInSpan)) | \(f3(r.secondsPerUtterance)) |\n"
-      }
-    case .json:
-      text = "[" + rows.map {
-        "{\"method\": \"\($0.method.rawValue)\", \"words\": \($0.words), \"tloc\": \($0.tloc), \"pointing\": \($0.pointing), "
-          + "\"mass_in_span\": \($0.massInSpan), \"midpoint_in_span\": \($0.midpointInSpan), \"seconds_per_utterance\": \($0.secondsPerUtterance)}"
-      }.joined(separator: ", ") + "]\n"
+    case .md: text = summary.markdown()
+    case .csv: text = summary.csv()
+    case .json: text = summary.json()
     }
     try OutputFile.write(Array(text.utf8), to: output)
   }
 
-  func f3(_ x: Double) -> String {
-    let v = Int((x * 1000).rounded())
-    let frac = String(abs(v) % 1000)
-    return "\(v / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
+  /// `dir/name.md` → `dir/name.results.jsonl`.
+  static func resultsPath(next output: String) -> String {
+    let slash = output.lastIndex(of: "/")
+    let name = slash.map { output[output.index(after: $0)...] } ?? output[...]
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return output + ".results.jsonl" }
+    return String(output[..<dot]) + ".results.jsonl"
   }
 }
 
 enum BenchFormat: String, ExpressibleByArgument, CaseIterable {
-  case md, json
+  case md, csv, json
 }

@@ -13,10 +13,21 @@ struct ExplainCommand: ParsableCommand {
 
       Methods: \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")).
 
+      Formats: json (DESIGN §12's schema), csv (one row per token and frame), text (a word \
+      table with half-mass spans), html (a self-contained report to open in a browser: the \
+      spectrogram, the transcript shaded by how well grounded each word is, the tokens × time \
+      heatmap, the half-mass spans and the audit flags with their reasons; click a word to \
+      highlight its attribution and hear it; the audio is embedded, nothing is fetched), svg \
+      (the tokens × time heatmap alone, for papers and tickets).
+
       Examples:
         leafx explain data/jfk.wav -o jfk.json
         leafx explain data/jfk.wav --method raa --format csv
+        leafx explain data/jfk.wav --format html -o report.html
+        leafx explain data/jfk.wav --format svg -o heatmap.svg
         leafx explain call.wav --text "take fifty milligrams of amoxicillin" -m base
+        leafx explain data/jfk.wav --method specmask --window 10 --stride 5 --format text
+        leafx explain data/jfk.wav --method kernelshap --samples 400 --segment 5 --seed 1
       """)
 
   @Argument(help: "Audio file to explain.")
@@ -33,11 +44,15 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Entropy temperature τ of LEAF-X's head weighting (> 0).")
   var tau: Float = 1
 
-  @Option(help: "Rollout depth: full, last-half, middle-half or 1.")
-  var depth: String = RolloutDepth.full.rawValue
+  @Option(help: "Rollout depth: default (the method's: last-third for leafx*, full for leafx-paper*), full, last-half, last-third, middle-half or 1.")
+  var depth: String = RolloutDepth.methodDefault.rawValue
 
-  @Option(help: "Seed of the random method.")
+  @Option(help: "Seed of the random method and of lime's and kernelshap's masks.")
   var seed: UInt64 = 0
+
+  @Option(help: "Quadrature nodes of the ig method (Gauss–Legendre, 1...1024).")
+  var steps: Int = 32
+  @OptionGroup var perturbation: PerturbationOptions
 
   @Option(help: "Beam size of the decoding (1 = greedy).")
   var beam: Int = 1
@@ -45,7 +60,7 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Spoken language code; detected when omitted (multilingual models).")
   var language: String?
 
-  @Option(help: "Output format: json, csv (one row per token and frame) or text (a word table).")
+  @Option(help: "Output format: json, csv (one row per token and frame), text (a word table), html (a report page) or svg (the heatmap).")
   var format: ExplainFormat = .json
 
   @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
@@ -56,8 +71,9 @@ struct ExplainCommand: ParsableCommand {
       throw LeafXError.invalidArgument(
         argument: "--depth", reason: "\"\(depth)\"; one of \(RolloutDepth.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    let options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed)
-    try options.validate()
+    var options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed, steps: steps)
+    perturbation.apply(to: &options)
+    try perturbation.validate(options)
     var decoding = Explainer.defaultDecoding
     decoding.beamSize = beam
     decoding.language = language
@@ -70,13 +86,48 @@ struct ExplainCommand: ParsableCommand {
     case .json: rendered = ExplanationJSON.render(explanation, model: whisper, audioPath: audio) + "\n"
     case .csv: rendered = ExplanationCSV.render(explanation)
     case .text: rendered = ExplanationText.render(explanation)
+    case .html: rendered = try HTMLReport.render(explanation, model: whisper, audioPath: audio, pcm: decoded.samples)
+    case .svg: rendered = HeatmapSVG.render(explanation, title: audio)
     }
     try OutputFile.write(Array(rendered.utf8), to: output)
   }
 }
 
+/// The parameters of the perturbation methods (specmask, lime, kernelshap), shared by
+/// `explain` and `bench`.
+struct PerturbationOptions: ParsableArguments {
+  @Option(help: "specmask: occluded window, in 20 ms frames (≥ 1).")
+  var window: Int = ExplainOptions().occlusionWindow
+
+  @Option(help: "specmask: stride between windows, in frames (1 … window).")
+  var stride: Int = ExplainOptions().occlusionStride
+
+  @Option(help: "lime, kernelshap: masked inputs per 30 s window (≥ 2).")
+  var samples: Int = ExplainOptions().samples
+
+  @Option(help: "lime, kernelshap: feature segment length, in 20 ms frames (≥ 1).")
+  var segment: Int = ExplainOptions().segmentFrames
+
+  func apply(to options: inout ExplainOptions) {
+    options.occlusionWindow = window
+    options.occlusionStride = stride
+    options.samples = samples
+    options.segmentFrames = segment
+  }
+
+  /// `options.validate()`, with errors naming the command-line flag.
+  func validate(_ options: ExplainOptions) throws {
+    let flags = ["window_frames": "--window", "stride_frames": "--stride", "n_samples": "--samples", "segment_frames": "--segment"]
+    do {
+      try options.validate()
+    } catch LeafXError.invalidArgument(let argument, let reason) where flags[argument] != nil {
+      throw LeafXError.invalidArgument(argument: flags[argument]!, reason: reason)
+    }
+  }
+}
+
 enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
-  case json, csv, text
+  case json, csv, text, html, svg
 }
 
 /// A human-readable summary: the transcript, then one line per word with the stretch of

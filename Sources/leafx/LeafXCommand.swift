@@ -18,7 +18,10 @@ struct LeafXCommand: ParsableCommand {
         leafx features data/jfk.wav -o jfk.npy
       """,
     version: LeafXVersion.string,
-    subcommands: [TranscribeCommand.self, ExplainCommand.self, BenchCommand.self, FeaturesCommand.self, InfoCommand.self])
+    subcommands: [
+      TranscribeCommand.self, ExplainCommand.self, BenchCommand.self, DiagnoseCommand.self, FeaturesCommand.self,
+      InfoCommand.self, BenchMaskingCommand.self,
+    ])
 
   /// Prints core errors as "leafx: message" with a non-zero status, not as a usage error.
   static func main() {

@@ -34,7 +34,13 @@ func printError(_ message: String) {
 /// NumPy `.npy` version 1.0 writer (little-endian float32, C order).
 enum NpyWriter {
   static func float32Matrix(_ values: [Float], rows: Int, columns: Int) -> [UInt8] {
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+    float32(values, shape: [rows, columns])
+  }
+
+  /// An array of any shape (`values.count` = product of `shape`).
+  static func float32(_ values: [Float], shape: [Int]) -> [UInt8] {
+    let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
     // Magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64
     // and ended by a newline, as the format requires.
     let unpadded = 10 + header.utf8.count + 1

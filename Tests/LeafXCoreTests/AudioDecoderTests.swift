@@ -70,4 +70,37 @@ import Testing
       try AudioDecoder.load(path: "/nonexistent/a.wav")
     }
   }
+
+  /// A 16-bit PCM WAV header claiming `rate` Hz, followed by `frames` zero frames, mono.
+  static func wavBytes(rate: UInt32, frames: Int) -> [UInt8] {
+    func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+    let data = [UInt8](repeating: 0, count: frames * 2)
+    let fmt: [UInt8] = le(UInt16(1)) + le(UInt16(1)) + le(rate) + le(rate &* 2) + le(UInt16(2)) + le(UInt16(16))
+    let body: [UInt8] = Array("WAVEfmt ".utf8) + le(UInt32(fmt.count)) + fmt + Array("data".utf8) + le(UInt32(data.count)) + data
+    return Array("RIFF".utf8) + le(UInt32(body.count)) + body
+  }
+
+  /// Regression (Fuzz/Targets/FuzzAudio.swift): a 4 KB file whose header claims 1 Hz decoded
+  /// as 2000 s of audio, resampled up 16000-fold, for minutes. Header rates outside the range
+  /// raw PCM accepts are refused by name; the edges of the range still load.
+  @Test(arguments: [(UInt32(1), false), (999, false), (384_001, false), (2_000_000_000, false), (1000, true), (384_000, true)])
+  func headerSampleRatesOutsideTheRangeAreRefused(rate: UInt32, loads: Bool) throws {
+    let path = "/tmp/leafx-rate-\(getpid())-\(rate).wav"
+    let bytes = Self.wavBytes(rate: rate, frames: 2000)
+    let file = fopen(path, "wb")!
+    _ = fwrite(bytes, 1, bytes.count, file)
+    fclose(file)
+    defer { unlink(path) }
+    if loads {
+      let audio = try AudioDecoder.load(path: path)
+      #expect(audio.sourceSampleRate == Int(rate))
+    } else {
+      #expect {
+        _ = try AudioDecoder.load(path: path)
+      } throws: { error in
+        guard case LeafXError.format(let where_, _, let reason) = error else { return false }
+        return where_ == path && reason.contains("sample rate \(rate) Hz")
+      }
+    }
+  }
 }

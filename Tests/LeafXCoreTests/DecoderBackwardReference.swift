@@ -15,7 +15,7 @@ enum SyntheticDecoder {
     nTextState: 16, nTextHead: 2, nTextLayer: 2)
 
   /// Random tensors under every canonical name of `WhisperCheckpoint.expectedShapes`.
-  static func checkpoint(seed: UInt64 = 7) -> WhisperCheckpoint {
+  static func checkpoint(seed: UInt64 = 7, dimensions: WhisperDimensions = dimensions) -> WhisperCheckpoint {
     var random = DecoderTestRandom(seed: seed)
     var tensors: [String: Tensor] = [:]
     for (name, shape) in WhisperCheckpoint.expectedShapes(dimensions).sorted(by: { $0.key < $1.key }) {
@@ -105,6 +105,13 @@ struct NaiveDecoder {
   let audioValues: [[[Double]]]
 
   init(checkpoint: WhisperCheckpoint, encoded: [Float]) {
+    let width = checkpoint.dimensions.nTextState
+    let frames = encoded.count / width
+    self.init(checkpoint: checkpoint, audio: (0..<frames).map { f in (0..<width).map { Double(encoded[f * width + $0]) } })
+  }
+
+  /// From an encoder output kept in Double, `[F][d]` (the encoder finite differences).
+  init(checkpoint: WhisperCheckpoint, audio: [[Double]]) {
     let dims = checkpoint.dimensions
     d = dims.nTextState
     heads = dims.nTextHead
@@ -112,9 +119,6 @@ struct NaiveDecoder {
     vocab = dims.nVocab
     let weights = checkpoint.tensors.mapValues { $0.values.map(Double.init) }
     w = weights
-    let width = dims.nTextState
-    let frames = encoded.count / width
-    let audio = (0..<frames).map { f in (0..<width).map { Double(encoded[f * width + $0]) } }
     var keys: [[[Double]]] = []
     var values: [[[Double]]] = []
     for l in 0..<layers {

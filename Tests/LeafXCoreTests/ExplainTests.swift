@@ -1,5 +1,9 @@
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 @testable import LeafXCore
 
 /// Invariants of every explanation method on the real tiny.en model: causality, valid
@@ -12,7 +16,12 @@ import Testing
     return (model, audio.samples)
   }
 
-  static let methods = AttributionMethod.allCases
+  /// `ig` costs an encoder forward and backward per token and node (IntegratedGradientsTests
+  /// checks it on short texts); the perturbation methods cost hundreds of encoder passes each
+  /// and cannot run on captured attention (PerturbationEngineTests covers them).
+  /// `ta` backpropagates through every head per token (minutes in a debug build); its
+  /// causality and relevance rules are checked on the synthetic model in its own tests.
+  static let methods = AttributionMethod.allCases.filter { $0 != .ig && $0 != .ta && !$0.needsMaskedScoring }
 
   func explain(_ text: String, pcm: [Float]? = nil) throws -> [Explanation] {
     let (model, jfk) = try Self.fixture.get()
@@ -32,6 +41,28 @@ import Testing
       }
       #expect(worst <= 1e-6, "\(ea.options.method.rawValue): earlier tokens changed by \(worst)")
     }
+  }
+
+  /// Forced mode scores each given token with the row before it, under the full softmax
+  /// (decoding renormalises over the tokens its filters allow, so its probabilities differ
+  /// by up to a few hundredths): the teacher-forced pass's own log-probabilities.
+  @Test func forcedModeScoresEachTokenWithTheRowBeforeIt() throws {
+    let (model, jfk) = try Self.fixture.get()
+    let explainer = Explainer(model: model, options: ExplainOptions(method: .raa), decoding: Explainer.defaultDecoding)
+    let text = "and so my fellow americans"
+    let forced = try explainer.explain(jfk, text: text)
+    let tokenizer = model.tokenizer
+    let prompt = try tokenizer.sotSequence(language: nil, task: .transcribe) + [tokenizer.noTimestamps]
+    let tokens = tokenizer.encode(" " + text)
+    try #require(forced.tokens.map(\.id) == tokens)
+    let mel = try model.features(jfk)
+    let audio = model.decoder.audioContext(model.encoder.encode(model.window(of: mel, start: 0, end: mel.nFrames - 1)))
+    let tape = DecoderTape.record(decoder: model.decoder, tokens: prompt + tokens, audio: audio)
+    for (k, token) in forced.tokens.enumerated() {
+      let expected = expf(tape.logProb(row: prompt.count + k - 1, token: tokens[k]))
+      #expect(abs(token.probability - expected) < 1e-4, "\(token.text): \(token.probability) vs \(expected)")
+    }
+    #expect(forced.tokens.map(\.probability).reduce(0, +) / Float(tokens.count) > 0.5)
   }
 
   @Test func attributionsAreDistributions() throws {
@@ -87,19 +118,24 @@ import Testing
       crossGradients += g.crossAttention.flatMap { $0.flatMap { $0 } }
       selfGradients += g.selfAttention.flatMap { $0.flatMap { $0 } }
     }
-    let deltas = (0..<l).flatMap { layer -> [Float] in
-      let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
-      return rows.indices.map { k in
-        tape.logProb(row: rows[k], token: tokens[k]) - ablated.logProb(row: rows[k], token: tokens[k])
-      }
+    // The caller computes the ablation the method expects: zeroing for leafx-paper-causal,
+    // mean ablation for the product's leafx-causal family.
+    func deltas(_ ablation: LayerAblation) throws -> [Float] {
+      try ablation.deltas(
+        decoder: model.decoder, input: input, audio: audio, audioFrames: 550, rows: rows,
+        targets: tokens, reference: tape
+      ).flatMap { $0 }
     }
-    let external = ExternalAttentionInput(
+    let zeroDeltas = try deltas(.zero)
+    let meanDeltas = try deltas(.mean)
+    var external = ExternalAttentionInput(
       layers: l, heads: h, queries: input.count, keys: tape.frames,
       cross: tape.crossAttention.flatMap { $0.flatMap { $0 } }, selfAttention: tape.selfAttention.flatMap { $0.flatMap { $0 } },
       audioBegin: 0, audioEnd: 550, rows: rows, crossGradients: crossGradients, selfGradients: selfGradients,
-      ablationDeltas: deltas)
+      ablationDeltas: zeroDeltas)
     // grad-rollout differentiates the logit, not log p: compare it separately below.
-    for (m, method) in Self.methods.enumerated() where method != .gradRollout {
+    for (m, method) in Self.methods.enumerated() where method != .gradRollout && !method.needsModel {
+      external.ablationDeltas = method.needsAblations && method != .leafxPaperCausal ? meanDeltas : zeroDeltas
       let bolted = try external.explain(options: ExplainOptions(method: method), firstFrame: 0, frameSeconds: 0.02)
       var worst: Float = 0
       for (x, y) in zip(bolted, engine[m].tokens) {

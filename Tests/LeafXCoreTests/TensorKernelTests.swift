@@ -124,22 +124,4 @@ import Testing
     #expect(Softmax.fastExp(0) == 1)
     #expect(Softmax.fastExp(-1000) < 1e-37)
   }
-
-  /// `WhisperDecoder.step` (beam search's batched step) gives each hypothesis exactly the
-  /// logits and cache that `forward` gives it alone.
-  @Test func decoderStepEqualsForwardPerHypothesis() throws {
-    let decoder = try WhisperDecoder(SyntheticDecoder.checkpoint())
-    let audio = decoder.audioContext(SyntheticDecoder.encoded())
-    var a = WhisperDecoder.Cache(layers: decoder.dimensions.nTextLayer)
-    var b = a
-    _ = decoder.forward([3, 17], cache: &a, audio: audio)
-    _ = decoder.forward([3, 42, 8], cache: &b, audio: audio)
-    var caches = [a, b]
-    let batched = decoder.step([5, 9], caches: &caches, audio: audio)
-    let one = decoder.forward([5], cache: &a, audio: audio)
-    let two = decoder.forward([9], cache: &b, audio: audio)
-    #expect(batched == one + two)
-    #expect(caches[0].keys == a.keys && caches[0].values == a.values && caches[0].length == a.length)
-    #expect(caches[1].keys == b.keys && caches[1].values == b.values && caches[1].length == b.length)
-  }
 }

@@ -201,4 +201,27 @@ import Testing
     #expect(tokenizer.splitToWordTokens(weird, language: "ja").flatMap(\.tokenIndices) == Array(weird.indices))
     #expect(tokenizer.encode("").isEmpty && tokenizer.decode([]).isEmpty)
   }
+
+  /// Empty files and directories are refused by name before anything is read (an
+  /// empty file used to go through `Data(contentsOf:)`, which leaks 4 KB per call in
+  /// FoundationEssentials; libFuzzer runs the empty input first on every fuzz run, under LeakSanitizer).
+  @Test func emptyFilesAndDirectoriesAreRefusedByName() throws {
+    let empty = try Self.temporaryFile("", name: "tokenizer.json")
+    let emptyLines = try Self.temporaryFile("", name: "vocabulary.txt")
+    for source in [VocabularySource.huggingFaceJSON(path: empty), .ctranslate2Vocabulary(path: emptyLines)] {
+      #expect {
+        _ = try WhisperTokenizer(source)
+      } throws: { error in
+        guard case LeafXError.format(let path, _, let reason) = error else { return false }
+        return (path == empty || path == emptyLines) && reason.contains("empty")
+      }
+    }
+    let directory = URL(fileURLWithPath: empty).deletingLastPathComponent().path
+    #expect {
+      _ = try WhisperTokenizer(.huggingFaceJSON(path: directory))
+    } throws: { error in
+      guard case LeafXError.io(let path, let reason) = error else { return false }
+      return path == directory && reason.contains("not a regular file")
+    }
+  }
 }

@@ -6,6 +6,7 @@
 #include <leafx.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,59 @@ static void test_engine(const char *model_path, const char *wav) {
     LEAFX_EXPLAIN_PARAMS_INIT(&p);
     p.text = "   ";
     CHECK_ERROR(leafx_explain(model, pcm, n_pcm, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "empty");
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    CHECK(p.ig_steps == 32, "ig_steps default %d", (int)p.ig_steps);
+    p.method = "ig";
+    p.ig_steps = 0;
+    CHECK_ERROR(leafx_explain_params_validate(&p), LEAFX_ERR_INVALID_ARGUMENT, "ig_steps");
+    p.ig_steps = 2000;
+    CHECK_ERROR(leafx_explain(model, pcm, n_pcm, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "ig_steps");
+    /* A struct of leafx 0.1 (without ig_steps) is still accepted, with the default. */
+    CHECK(leafx_explain_params_init(&p, offsetof(leafx_explain_params, ig_steps)) == LEAFX_OK &&
+          leafx_explain_params_validate(&p) == LEAFX_OK, "0.1-sized params [%s]", leafx_last_error());
     CHECK(result == NULL, "no result after failures");
+
+    /* Perturbation methods: defaults, range checks naming the field, and a caller compiled
+       before the fields existed (its struct_size ends before them: defaults apply). */
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    CHECK(p.window_frames == 10 && p.stride_frames == 5 && p.n_samples == 200 && p.segment_frames == 5,
+          "perturbation defaults %d %d %d %d", p.window_frames, p.stride_frames, p.n_samples, p.segment_frames);
+    p.window_frames = 0;
+    CHECK_ERROR(leafx_explain_params_validate(&p), LEAFX_ERR_INVALID_ARGUMENT, "params->window_frames");
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    p.stride_frames = 11;
+    CHECK_ERROR(leafx_explain_params_validate(&p), LEAFX_ERR_INVALID_ARGUMENT, "params->stride_frames");
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    p.n_samples = 1;
+    CHECK_ERROR(leafx_explain(model, pcm, n_pcm, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "params->n_samples");
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    p.segment_frames = -5;
+    CHECK_ERROR(leafx_explain_params_validate(&p), LEAFX_ERR_INVALID_ARGUMENT, "params->segment_frames");
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    p.window_frames = 0; /* beyond the older caller's struct: not read */
+    p.struct_size = offsetof(leafx_explain_params, window_frames);
+    CHECK(leafx_explain_params_validate(&p) == LEAFX_OK, "params of the size before the perturbation fields [%s]",
+          leafx_last_error());
+    CHECK(result == NULL, "no result after failures");
+
+    /* specmask with 5 windows of 2.2 s over the 11 s clip (6 encoder passes). */
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    p.method = "specmask";
+    p.text = "ask not what your country can do for you";
+    p.window_frames = 110;
+    p.stride_frames = 110;
+    CHECK(leafx_explain(model, pcm, n_pcm, &p, &result) == LEAFX_OK, "specmask [%s]", leafx_last_error());
+    n_tokens = 0;
+    leafx_result_n_tokens(result, &n_tokens);
+    int specmask_ok = n_tokens == 9;
+    for (size_t i = 0; i < n_tokens; i++) {
+        const float *v;
+        size_t n;
+        specmask_ok &= leafx_result_token_attribution(result, i, &v, &n, NULL, NULL) == LEAFX_OK && attribution_ok(v, n);
+    }
+    CHECK(specmask_ok, "specmask: %zu tokens with valid attributions", n_tokens);
+    leafx_result_free(result);
+    result = NULL;
 
     leafx_audio_free(audio);
     leafx_model_free(model);
@@ -202,6 +255,12 @@ static void test_bolt_on(void) {
     rows[0] = 2;
     p.method = "leafx-paper-grad";
     CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "gradients");
+    p.method = "ig";
+    CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "ig");
+    p.method = "ta";
+    CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "ta");
+    p.method = "kernelshap";
+    CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "perturbation");
     p.method = "leafx-paper";
     cross[3] = NAN;
     CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "cross_attention");

@@ -1,6 +1,10 @@
 """Word localisation on dev utterances (DESIGN §8) through `leafx bench`: raw attention and
 gradient rollout must localise words far better than the random floor. The paper's LEAF-X
-equations are only printed here: on real Whisper they localise poorly (docs/leafx.md)."""
+equations are only printed here: on real Whisper they localise poorly (docs/leafx.md).
+Also the bench command's formats and resumable results file, on metrics that need no masked
+encoder passes (docs/metrics.md)."""
+import csv
+import io
 import json
 import os
 import subprocess
@@ -8,17 +12,58 @@ import subprocess
 from conftest import DEV_DIR
 
 
-def test_attention_baselines_far_above_random(prefix, models_dir, tmp_path):
+def bench(prefix, models_dir, *args):
     out = subprocess.run(
         [str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"), "-m",
-         os.path.join(models_dir, "tiny.en"), "--methods", "raa,grad-rollout,leafx-paper,random", "--limit", "6",
-         "--format", "json", "--quiet"], capture_output=True, text=True)
+         os.path.join(models_dir, "tiny.en"), *args], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    rows = {r["method"]: r for r in json.loads(out.stdout)}
+    return out
+
+
+def test_attention_baselines_far_above_random(prefix, models_dir, tmp_path):
+    out = bench(prefix, models_dir, "--methods", "raa,grad-rollout,leafx-paper,random", "--metrics", "localization",
+                "--limit", "6", "--format", "json", "--quiet")
+    rows = {r["method"]: r["metrics"] for r in json.loads(out.stdout)["methods"]}
     for method, r in rows.items():
-        print(f"\n{method:14s} words {r['words']} TLoc {r['tloc']:.3f} pointing {r['pointing']:.3f} "
-              f"mass {r['mass_in_span']:.3f} midpoint {r['midpoint_in_span']:.3f}")
-    assert rows["random"]["words"] >= 80
+        print(f"\n{method:14s} words {r['tloc']['items']} TLoc {r['tloc']['mean']:.3f} "
+              f"pointing {r['pointing']['mean']:.3f} mass {r['mass-in-span']['mean']:.3f}")
+    assert rows["random"]["tloc"]["items"] >= 80
+    assert rows["random"]["tloc"]["utterances"] == 6
     for method in ("raa", "grad-rollout"):
-        assert rows[method]["tloc"] > rows["random"]["tloc"] + 0.4, method
-        assert rows[method]["pointing"] > rows["random"]["pointing"] + 0.5, method
+        assert rows[method]["tloc"]["mean"] > rows["random"]["tloc"]["mean"] + 0.4, method
+        assert rows[method]["pointing"]["mean"] > rows["random"]["pointing"]["mean"] + 0.5, method
+
+
+def test_corrected_leafx_localises_better_than_raw_attention(prefix, models_dir):
+    """The product LEAF-X (Methods/LeafX.swift) against raw attention on the same 6 dev
+    utterances: measured 0.85 / 0.99 against 0.72 / 0.90 (docs/leafx.md); the checks leave
+    room for numerical noise only, not for losing to raw attention."""
+    out = bench(prefix, models_dir, "--methods", "raa,leafx", "--metrics", "localization", "--limit", "6",
+                "--format", "json", "--quiet")
+    rows = {r["method"]: r["metrics"] for r in json.loads(out.stdout)["methods"]}
+    for name in ("tloc", "pointing", "midpoint-in-word"):
+        if name in rows["leafx"]:
+            print(f"\n{name}: leafx {rows['leafx'][name]['mean']:.3f} raa {rows['raa'][name]['mean']:.3f}")
+    assert rows["leafx"]["tloc"]["mean"] >= rows["raa"]["tloc"]["mean"] + 0.08
+    assert rows["leafx"]["pointing"]["mean"] >= 0.95
+    assert rows["leafx"]["tloc"]["mean"] >= 0.80
+
+
+def test_results_file_resumes_and_formats_agree(prefix, models_dir, tmp_path):
+    results = tmp_path / "results.jsonl"
+    common = ["--methods", "raa,random", "--metrics", "spr,tloc", "--limit", "2", "--results", str(results)]
+    first = bench(prefix, models_dir, *common, "--format", "csv")
+    lines = [json.loads(line) for line in results.read_text().splitlines()]
+    assert len(lines) == 4 and {line["method"] for line in lines} == {"raa", "random"}
+    # The second run finds every utterance in the results file and writes the same table.
+    second = bench(prefix, models_dir, *common, "--format", "csv")
+    assert second.stderr.count("already in the results file") == 2
+    assert second.stdout == first.stdout
+    assert len(results.read_text().splitlines()) == 4
+    table = list(csv.DictReader(io.StringIO(first.stdout)))
+    spr = {r["method"]: r for r in table if r["metric"] == "spr"}
+    assert float(spr["raa"]["mean"]) > float(spr["random"]["mean"])
+    assert float(spr["raa"]["normalised"]) == 1.0 and float(spr["random"]["normalised"]) == 0.0
+    bad = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
+                          "--metrics", "spr,speed"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "unknown metric \"speed\"" in bad.stderr

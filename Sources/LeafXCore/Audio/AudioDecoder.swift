@@ -34,6 +34,14 @@ public enum AudioDecoder {
         path: path, offset: nil,
         reason: "invalid header: \(channels) channels at \(sourceRate) Hz")
     }
+    // The range leafx_audio_from_pcm accepts. A header claiming a few Hz would otherwise be
+    // resampled up by a factor of thousands: minutes of soxr work and gigabytes for a file
+    // of kilobytes (found by Fuzz/Targets/FuzzAudio.swift).
+    guard AudioOptions.sampleRateRange.contains(sourceRate) else {
+      throw LeafXError.format(
+        path: path, offset: nil,
+        reason: "sample rate \(sourceRate) Hz in the header is outside \(AudioOptions.sampleRateRange.lowerBound)...\(AudioOptions.sampleRateRange.upperBound) Hz")
+    }
     if let channel = options.channel, channel >= channels {
       throw LeafXError.invalidArgument(
         argument: "channel", reason: "\(channel) but \(path) has \(channels) channel(s)")

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The logit filters Whisper applies before choosing each token (openai-whisper's
 /// `SuppressBlank`, `SuppressTokens`, `ApplyTimestampRules`; CTranslate2 applies the same):
 ///
@@ -46,16 +50,20 @@ public struct LogitFilters: Sendable {
   }
 
   /// Applies every filter to `logits` of a hypothesis whose sampled tokens so far are
-  /// `sampled` (tokens after the prompt).
-  public func apply(_ logits: UnsafeMutableBufferPointer<Float>, sampled: [Int]) {
+  /// `sampled` (tokens after the prompt), and returns `log Σ exp` of the filtered logits (the
+  /// log-softmax normaliser).
+  @discardableResult
+  public func apply(_ logits: UnsafeMutableBufferPointer<Float>, sampled: [Int]) -> Float {
     if sampled.isEmpty {
       for token in suppressedAtBegin where token < logits.count { logits[token] = -.infinity }
     }
     for token in suppressed { logits[token] = -.infinity }
-    if withTimestamps { applyTimestampRules(logits, sampled: sampled) }
+    if withTimestamps { return applyTimestampRules(logits, sampled: sampled) }
+    return Softmax.logSumExp(UnsafePointer(logits.baseAddress!), count: logits.count)
   }
 
-  func applyTimestampRules(_ logits: UnsafeMutableBufferPointer<Float>, sampled: [Int]) {
+  /// The timestamp rules; returns `log Σ exp` of the filtered logits.
+  func applyTimestampRules(_ logits: UnsafeMutableBufferPointer<Float>, sampled: [Int]) -> Float {
     let n = logits.count
     logits[noTimestamps] = -.infinity
     let lastWasTimestamp = sampled.count >= 1 && sampled[sampled.count - 1] >= timestampBegin
@@ -83,13 +91,19 @@ public struct LogitFilters: Sendable {
       }
     }
     // If all timestamps together are more probable than any single text token, force one.
-    let total = Softmax.logSumExp(UnsafePointer(logits.baseAddress!), count: n)
-    let timestampLogProb =
-      Softmax.logSumExp(UnsafePointer(logits.baseAddress! + timestampBegin), count: n - timestampBegin) - total
-    var maxText = -Float.infinity
-    for t in 0..<timestampBegin { maxText = max(maxText, logits[t]) }
-    if timestampLogProb > maxText - total {
+    // One pass of exp over the vocabulary gives the text and timestamp sums, from which the
+    // total, the timestamps' share and the normaliser after forcing all follow.
+    let base = UnsafePointer(logits.baseAddress!)
+    let textPeak = Softmax.maximum(base, count: timestampBegin)
+    let timestampPeak = Softmax.maximum(base + timestampBegin, count: n - timestampBegin)
+    let textSum = Softmax.sumOfExp(base, count: timestampBegin, shift: textPeak)
+    let timestampSum = Softmax.sumOfExp(base + timestampBegin, count: n - timestampBegin, shift: timestampPeak)
+    let timestampLSE = timestampPeak == -.infinity ? -Float.infinity : timestampPeak + Float(log(timestampSum))
+    let total = Softmax.logAddExp(textPeak, textSum, timestampPeak, timestampSum)
+    if timestampLSE - total > textPeak - total {
       for t in 0..<timestampBegin { logits[t] = -.infinity }
+      return timestampLSE
     }
+    return total
   }
 }

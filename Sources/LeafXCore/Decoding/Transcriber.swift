@@ -123,6 +123,13 @@ public struct Transcriber {
     }
     let sotSequence = try tokenizer.sotSequence(
       language: tokenizer.isMultilingual ? language : nil, task: options.task)
+    // The start sequence and at least one new token must fit the decoder context.
+    let maxLength = WindowDecoder.maxLength(options, model)
+    let fixedPrompt = sotSequence.count + (options.withoutTimestamps ? 1 : 0)
+    guard fixedPrompt < maxLength else {
+      throw LeafXError.unsupported(
+        "\(model.dimensions.nTextCtx) decoder positions (n_text_ctx) cannot hold the \(fixedPrompt)-token start sequence and one token")
+    }
 
     var allTokens: [Int] = []
     if let initial = options.initialPrompt {
@@ -145,9 +152,12 @@ public struct Transcriber {
 
       let previous = Array(allTokens[promptResetSince...])
       var prompt: [Int] = []
-      if !previous.isEmpty {
+      // Previous text: at most half the context (openai-whisper), leaving room for the start
+      // sequence and one new token in a short context.
+      let keep = min(maxLength / 2 - 1, maxLength - fixedPrompt - 2)
+      if !previous.isEmpty && keep > 0 {
         prompt.append(tokenizer.startOfPrev)
-        prompt += previous.suffix(options.maxLength / 2 - 1)
+        prompt += previous.suffix(keep)
       }
       prompt += sotSequence
       if options.withoutTimestamps { prompt.append(tokenizer.noTimestamps) }

@@ -47,6 +47,8 @@ public struct WindowDecoder {
     var cache: WhisperDecoder.Cache
     /// Logits predicting the next token.
     var nextLogits: [Float]
+    /// The hypothesis's slot in the beam search's `BeamCache` (`cache` is then unused).
+    var slot = 0
   }
 
   public func decode(
@@ -61,8 +63,10 @@ public struct WindowDecoder {
     let noSpeechProb = Self.probability(of: model.tokenizer.noSpeech, in: Array(promptLogits[0..<vocab]))
     let start = Hypothesis(cache: cache, nextLogits: Array(promptLogits[((rows - 1) * vocab)...]))
     // At most n_text_ctx / 2 new tokens per window (openai-whisper's sample_len; CTranslate2
-    // applies max_length / 2 the same way), and never past the decoder context.
-    let budget = max(0, min(options.maxLength / 2, options.maxLength - prompt.count))
+    // applies max_length / 2 the same way), and never past the decoder context, which a
+    // checkpoint may declare shorter than Whisper's 448.
+    let maxLength = Self.maxLength(options, model)
+    let budget = max(0, min(maxLength / 2, maxLength - prompt.count))
 
     let best: Hypothesis
     if temperature > 0 {
@@ -140,7 +144,15 @@ public struct WindowDecoder {
     let beamSize = options.beamSize
     let maxFinished = max(1, Int((Float(beamSize) * options.patience).rounded()))
     let eot = model.tokenizer.eot
-    var beams = [start]
+    let vocab = model.dimensions.nVocab
+    // Every live hypothesis in one slot of one cache, stepped together (WhisperDecoder.step).
+    var cache = BeamCache(
+      prefix: start.cache, slots: beamSize, capacity: start.cache.length + budget + 1,
+      width: model.dimensions.nTextState)
+    var first = start
+    first.cache = WhisperDecoder.Cache(layers: 0)
+    first.slot = 0
+    var beams = [first]
     var finished: [Hypothesis] = []
     struct Candidate {
       let parent: Int
@@ -173,8 +185,11 @@ public struct WindowDecoder {
         }
       }
       if finished.count >= maxFinished || next.isEmpty { break }
+      let slots = cache.assign(parents: next.map(\.slot))
+      let logits = model.decoder.step(next.map { $0.tokens.last! }, slots: slots, cache: &cache, audio: audio)
       for i in next.indices {
-        next[i].nextLogits = model.decoder.forward([next[i].tokens.last!], cache: &next[i].cache, audio: audio)
+        next[i].slot = slots[i]
+        next[i].nextLogits = Array(logits[(i * vocab)..<((i + 1) * vocab)])
       }
       beams = next
     }
@@ -182,12 +197,12 @@ public struct WindowDecoder {
     return finished.max { rank($0) < rank($1) }!
   }
 
-  /// The filtered logits of one hypothesis as log-probabilities (log-softmax).
+  /// The filtered logits of one hypothesis as log-probabilities (log-softmax); the filters
+  /// hand back the log-normaliser they computed anyway, so the vocabulary is exponentiated once.
   func filteredLogProbs(_ logits: [Float], sampled: [Int]) -> [Float] {
     var values = logits
     values.withUnsafeMutableBufferPointer { buffer in
-      filters.apply(buffer, sampled: sampled)
-      let normaliser = Softmax.logSumExp(UnsafePointer(buffer.baseAddress!), count: buffer.count)
+      let normaliser = filters.apply(buffer, sampled: sampled)
       for i in buffer.indices { buffer[i] -= normaliser }
     }
     return values
@@ -253,4 +268,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
   /// Uniform in [0, 1).
   public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+extension WindowDecoder {
+  /// The longest token sequence a window may reach: `options.maxLength` (448, Whisper's
+  /// n_text_ctx), capped by the model's own decoder context. Positions past n_text_ctx have no
+  /// positional embedding; a checkpoint with a shorter context (found by the bad-input suite,
+  /// Tests/python/bad_inputs.py) made the decoder trap instead of stopping early.
+  static func maxLength(_ options: DecodingOptions, _ model: WhisperModel) -> Int {
+    min(options.maxLength, model.dimensions.nTextCtx)
+  }
 }

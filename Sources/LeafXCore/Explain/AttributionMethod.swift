@@ -14,23 +14,68 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   case leafxPaperGrad = "leafx-paper-grad"
   /// … with gradient modulation and causal layer reweighting.
   case leafxPaperCausal = "leafx-paper-causal"
-  /// The product's LEAF-X (for now the paper's computation; see docs/leafx.md).
+  /// The product's LEAF-X (Methods/LeafX.swift, docs/leafx.md): padding-aware entropy
+  /// weighting of heads, depth aggregation without doubling over the last third of the layers.
   case leafx
+  /// … with gradient-relevance head weighting.
   case leafxGrad = "leafx-grad"
+  /// … with gradient relevance and causal (mean-ablation) layer reweighting: the full method.
   case leafxCausal = "leafx-causal"
   /// A seeded random map: the floor every method must beat.
   case random
+  /// Ablations of `leafx-causal` (docs/leafx.md): heads averaged instead of entropy-weighted;
+  /// the last layer alone (no rollout across depth); no gradient modulation.
+  case leafxCausalMeanHeads = "leafx-causal-mean-heads"
+  case leafxCausalOneLayer = "leafx-causal-one-layer"
+  case leafxCausalNoGradient = "leafx-causal-no-grad"
+  /// Integrated gradients of log p(y_t) on the log-mel, silence baseline (Methods/IntegratedGradients.swift).
+  case ig
+  /// Transformer Attribution (Chefer CVPR 2021), adapted to Whisper (Methods/TransformerAttribution.swift).
+  case ta
+  /// Occlusion: the drop of log p when a sliding window of frames is silenced (DESIGN §7).
+  case specmask
+  /// LIME over 100 ms segments: weighted ridge regression on random segment masks.
+  case lime
+  /// KernelSHAP over 100 ms segments: Shapley-kernel weighted regression with efficiency.
+  case kernelshap
 
   /// True when the method needs the decoder's backward pass.
   public var needsGradients: Bool {
     switch self {
-    case .gradRollout, .leafxPaperGrad, .leafxPaperCausal, .leafxGrad, .leafxCausal: return true
+    case .gradRollout, .leafxPaperGrad, .leafxPaperCausal, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads,
+      .leafxCausalOneLayer:
+      return true
     default: return false
     }
   }
 
   /// True when the method needs one ablation pass per decoder layer.
-  public var needsAblations: Bool { self == .leafxPaperCausal || self == .leafxCausal }
+  public var needsAblations: Bool {
+    switch self {
+    case .leafxPaperCausal, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient: return true
+    default: return false
+    }
+  }
+
+  /// The rollout depth `RolloutDepth.methodDefault` stands for: the last third of the decoder
+  /// for the product's LEAF-X (docs/leafx.md: early layers look at padding and sinks, middle
+  /// ones at neighbouring words), the
+  /// last layer for its one-layer ablation, every layer for the paper's equations and the
+  /// rollout baselines.
+  public var defaultDepth: RolloutDepth {
+    switch self {
+    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalNoGradient: return .lastThird
+    case .leafxCausalOneLayer: return .one
+    default: return .full
+    }
+  }
+
+  /// True when the method re-runs leafx's own model (captured attention cannot serve it).
+  public var needsModel: Bool { self == .ig || self == .ta }
+
+  /// True when the method re-scores the tokens with audio removed (`MaskedScorer`): it
+  /// needs leafx's own engine and costs one encoder and decoder pass per mask.
+  public var needsMaskedScoring: Bool { self == .specmask || self == .lime || self == .kernelshap }
 
   /// Parses a name, with an error listing the valid ones.
   public static func named(_ name: String) throws -> AttributionMethod {
@@ -44,17 +89,23 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
 
 /// Which decoder layers the rollout runs through (DESIGN §6.3).
 public enum RolloutDepth: String, Sendable, CaseIterable {
+  /// The method's own default (`AttributionMethod.defaultDepth`).
+  case methodDefault = "default"
   case full
   case lastHalf = "last-half"
   case middleHalf = "middle-half"
+  /// The last ⌈L/3⌉ layers (tiny: 2 of 4, base: 2 of 6, small: 4 of 12): where Whisper's
+  /// cross-attention follows the current word (docs/leafx.md, per-layer tables).
+  case lastThird = "last-third"
   /// The last layer alone.
   case one = "1"
 
   /// The layer indices for a decoder of `layers` layers.
   public func layers(of layers: Int) -> Range<Int> {
     switch self {
-    case .full: return 0..<layers
+    case .methodDefault, .full: return 0..<layers
     case .lastHalf: return (layers / 2)..<layers
+    case .lastThird: return max(0, layers - (layers + 2) / 3)..<layers
     case .middleHalf:
       let start = layers / 4
       return start..<min(layers, start + max(1, layers / 2))
@@ -70,24 +121,67 @@ public struct ExplainOptions: Sendable, Equatable {
   public var tau: Float = 1
   /// ε inside the entropy's logarithm and the causal weights' denominator.
   public var epsilon: Float = 1e-8
-  public var depth: RolloutDepth = .full
-  /// Seed of the `random` method.
+  public var depth: RolloutDepth = .methodDefault
+  /// Seed of the `random` method, and of the masks `lime` and `kernelshap` sample.
   public var seed: UInt64 = 0
+  /// Quadrature nodes of `ig` (Gauss–Legendre on [0, 1]); 1 ... 1024, default 32 (DESIGN §7).
+  public var steps: Int = 32
+  /// `specmask`: occluded frames per window (20 ms each; default 10 = 200 ms), ≥ 1.
+  public var occlusionWindow: Int = 10
+  /// `specmask`: frames between window starts (default 5), 1 ... `occlusionWindow`, so that
+  /// every frame is covered.
+  public var occlusionStride: Int = 5
+  /// `lime`, `kernelshap`: masked inputs scored per window (default 200), ≥ 2.
+  public var samples: Int = 200
+  /// `lime`, `kernelshap`: frames per feature segment (default 5 = 100 ms), ≥ 1.
+  public var segmentFrames: Int = 5
 
-  public init(method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .full, seed: UInt64 = 0) {
+  public init(
+    method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .methodDefault,
+    seed: UInt64 = 0, steps: Int = 32, occlusionWindow: Int = 10, occlusionStride: Int = 5, samples: Int = 200,
+    segmentFrames: Int = 5
+  ) {
     self.method = method
     self.tau = tau
     self.epsilon = epsilon
     self.depth = depth
     self.seed = seed
+    self.steps = steps
+    self.occlusionWindow = occlusionWindow
+    self.occlusionStride = occlusionStride
+    self.samples = samples
+    self.segmentFrames = segmentFrames
+  }
+
+  /// The decoder layers the method reads: `depth`, or the method's default depth.
+  public func layers(of count: Int) -> Range<Int> {
+    (depth == .methodDefault ? method.defaultDepth : depth).layers(of: count)
   }
 
   public func validate() throws {
+    guard (1...1024).contains(steps) else {
+      throw LeafXError.invalidArgument(argument: "steps", reason: "\(steps) must be in 1...1024")
+    }
     guard tau.isFinite, tau > 0 else {
       throw LeafXError.invalidArgument(argument: "tau", reason: "\(tau) must be a finite number > 0")
     }
     guard epsilon.isFinite, epsilon > 0, epsilon < 1 else {
       throw LeafXError.invalidArgument(argument: "epsilon", reason: "\(epsilon) must be in (0, 1)")
+    }
+    // Upper bounds keep a mistyped value from asking for days of encoder passes; a 30 s
+    // window has 1500 frames.
+    guard (1...1500).contains(occlusionWindow) else {
+      throw LeafXError.invalidArgument(argument: "window_frames", reason: "\(occlusionWindow) frames must be in 1...1500 (20 ms each)")
+    }
+    guard (1...occlusionWindow).contains(occlusionStride) else {
+      throw LeafXError.invalidArgument(
+        argument: "stride_frames", reason: "\(occlusionStride) frames must be in 1...\(occlusionWindow) (the window) so every frame is covered")
+    }
+    guard (2...100_000).contains(samples) else {
+      throw LeafXError.invalidArgument(argument: "n_samples", reason: "\(samples) must be in 2...100000")
+    }
+    guard (1...1500).contains(segmentFrames) else {
+      throw LeafXError.invalidArgument(argument: "segment_frames", reason: "\(segmentFrames) frames must be in 1...1500 (20 ms each)")
     }
   }
 }

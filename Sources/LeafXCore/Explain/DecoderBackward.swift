@@ -30,6 +30,25 @@ public struct AttentionGradients: Sendable {
   public var crossAttention: [[[Float]]]
   /// `[layer][head]` → `[T, T]` row-major; zero above the diagonal.
   public var selfAttention: [[[Float]]]
+  /// `∂target/∂encoded`, `[F, d]`: through every layer's cross keys `K' = enc W'_kᵀ` and values
+  /// `V' = enc W'_vᵀ + b'_v`. Only with `DecoderBackwardOutputs.encoderOutput`.
+  public var encoderOutput: [Float]? = nil
+  /// `[layer]` → `∂target/∂O` `[T, d]` of the cross-attention head outputs `O = [A_1 V'_1 … A_H V'_H]`
+  /// (before the out projection). Only with `DecoderBackwardOutputs.attentionOutputs`.
+  public var crossOutput: [[Float]]? = nil
+  /// `[layer]` → `∂target/∂O` `[T, d]` of the self-attention head outputs. Only with
+  /// `DecoderBackwardOutputs.attentionOutputs`.
+  public var selfOutput: [[Float]]? = nil
+}
+
+/// Gradients a decoder backward pass forms besides those of the attention probabilities.
+public struct DecoderBackwardOutputs: OptionSet, Sendable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+  /// `∂target/∂encoded` (integrated gradients chain it through the encoder to the log-mel).
+  public static let encoderOutput = DecoderBackwardOutputs(rawValue: 1)
+  /// `∂target/∂O` of every attention's head outputs (Transformer Attribution's relevance).
+  public static let attentionOutputs = DecoderBackwardOutputs(rawValue: 2)
 }
 
 extension DecoderTape {
@@ -54,9 +73,13 @@ extension DecoderTape {
   ///   - seed: `∂target/∂logits[row, ·]`, `[vocab]`.
   ///   - decoder: the decoder the tape was recorded with.
   ///   - audio: the audio context the tape was recorded with.
+  ///   - outputs: further gradients to form (the encoder output's: through each layer's cross
+  ///     keys and values, `∂K'_h = ∂Z_hᵀ Q'_h/√d_h`, `∂V'_h = A_hᵀ ∂O_h`,
+  ///     `∂enc += ∂K' W'_k + ∂V' W'_v`; the attention outputs' `∂O`).
   /// - Returns: gradients shaped as the tape's maps; rows after `row` are exactly 0.
   public func gradients(
-    row: Int, seed: UnsafeBufferPointer<Float>, decoder: WhisperDecoder, audio: WhisperDecoder.AudioContext
+    row: Int, seed: UnsafeBufferPointer<Float>, decoder: WhisperDecoder, audio: WhisperDecoder.AudioContext,
+    outputs: DecoderBackwardOutputs = []
   ) -> AttentionGradients {
     let dims = decoder.dimensions
     precondition(row >= 0 && row < count, "gradients: row \(row) outside 0..<\(count)")
@@ -81,6 +104,11 @@ extension DecoderTape {
 
     var cross = [[[Float]]](repeating: [], count: layers)
     var selfMaps = [[[Float]]](repeating: [], count: layers)
+    let wantsEncoder = outputs.contains(.encoderOutput)
+    let wantsOutputs = outputs.contains(.attentionOutputs)
+    var encoderGradient = [Float](repeating: 0, count: wantsEncoder ? frames * d : 0)
+    var crossOutput = [[Float]](repeating: [Float](repeating: 0, count: wantsOutputs ? count * d : 0), count: layers)
+    var selfOutput = crossOutput
     var low = row  // rows below `low` carry no gradient yet
     for layer in (0..<layers).reversed() {
       let block = decoder.blocks[layer]
@@ -89,15 +117,38 @@ extension DecoderTape {
       if ablatedCrossLayers.contains(layer) {
         cross[layer] = [[Float]](repeating: [Float](repeating: 0, count: count * frames), count: heads)
       } else {
+        let keyGradient = wantsEncoder ? zeroed(frames * d) : nil
+        let valueGradient = wantsEncoder ? zeroed(frames * d) : nil
+        defer {
+          keyGradient?.deallocate()
+          valueGradient?.deallocate()
+        }
         cross[layer] = crossBackward(
-          block.crossAttention, block.crossNorm, record, layer: layer, audio: audio, dx: dx, low: low, rows: rows)
+          block.crossAttention, block.crossNorm, record, layer: layer, audio: audio, dx: dx, low: low, rows: rows,
+          keyGradient: keyGradient, valueGradient: valueGradient,
+          outputGradient: wantsOutputs ? { crossOutput[layer] = $0 } : nil)
+        if let keyGradient, let valueGradient {
+          // ∂enc += ∂K' W'_k + ∂V' W'_v   (K' = enc W'_kᵀ, V' = enc W'_vᵀ + b)
+          withBases([block.crossAttention.key.weight, block.crossAttention.value.weight]) { w in
+            encoderGradient.withUnsafeMutableBufferPointer { e in
+              gemm(false, false, m: frames, n: d, k: d, keyGradient, lda: d, w[0], ldb: d, beta: 1, e.baseAddress!, ldc: d)
+              gemm(false, false, m: frames, n: d, k: d, valueGradient, lda: d, w[1], ldb: d, beta: 1, e.baseAddress!, ldc: d)
+            }
+          }
+        }
       }
       selfMaps[layer] = selfBackward(
         block.selfAttention, block.selfNorm, record, layer: layer, dx: dx, low: low, rows: rows,
-        propagate: layer > 0)
+        propagate: layer > 0, outputGradient: wantsOutputs ? { selfOutput[layer] = $0 } : nil)
       low = 0
     }
-    return AttentionGradients(crossAttention: cross, selfAttention: selfMaps)
+    var result = AttentionGradients(crossAttention: cross, selfAttention: selfMaps)
+    if wantsEncoder { result.encoderOutput = encoderGradient }
+    if wantsOutputs {
+      result.crossOutput = crossOutput
+      result.selfOutput = selfOutput
+    }
+    return result
   }
 
   /// The gradients of `log p(token | row)` under the full softmax (DESIGN §6.2):
@@ -108,7 +159,8 @@ extension DecoderTape {
   ///   - decoder: the decoder the tape was recorded with.
   ///   - audio: the audio context the tape was recorded with.
   public func gradientsOfLogProb(
-    row: Int, token: Int, decoder: WhisperDecoder, audio: WhisperDecoder.AudioContext
+    row: Int, token: Int, decoder: WhisperDecoder, audio: WhisperDecoder.AudioContext,
+    outputs: DecoderBackwardOutputs = []
   ) -> AttentionGradients {
     precondition(row >= 0 && row < count && token >= 0 && token < vocab, "gradientsOfLogProb: row or token out of range")
     var seed = [Float](repeating: 0, count: vocab)
@@ -120,7 +172,9 @@ extension DecoderTape {
         s[token] += 1
       }
     }
-    return seed.withUnsafeBufferPointer { gradients(row: row, seed: $0, decoder: decoder, audio: audio) }
+    return seed.withUnsafeBufferPointer {
+      gradients(row: row, seed: $0, decoder: decoder, audio: audio, outputs: outputs)
+    }
   }
 
   /// The gradients of the raw logit `logits[row, token]`: `seed = onehot(token)`.
@@ -130,12 +184,15 @@ extension DecoderTape {
   ///   - decoder: the decoder the tape was recorded with.
   ///   - audio: the audio context the tape was recorded with.
   public func gradientsOfLogit(
-    row: Int, token: Int, decoder: WhisperDecoder, audio: WhisperDecoder.AudioContext
+    row: Int, token: Int, decoder: WhisperDecoder, audio: WhisperDecoder.AudioContext,
+    outputs: DecoderBackwardOutputs = []
   ) -> AttentionGradients {
     precondition(token >= 0 && token < vocab, "gradientsOfLogit: token out of range")
     var seed = [Float](repeating: 0, count: vocab)
     seed[token] = 1
-    return seed.withUnsafeBufferPointer { gradients(row: row, seed: $0, decoder: decoder, audio: audio) }
+    return seed.withUnsafeBufferPointer {
+      gradients(row: row, seed: $0, decoder: decoder, audio: audio, outputs: outputs)
+    }
   }
 
   // MARK: - Sublayers
@@ -166,10 +223,13 @@ extension DecoderTape {
   }
 
   /// Cross-attention sublayer, rows `low ..< rows`. Returns `∂A[layer][h]` `[T, F]` per head and
-  /// adds the query path's gradient to `dx`.
+  /// adds the query path's gradient to `dx`; when given, writes `∂K'` and `∂V'` `[F, d]` into
+  /// the (zeroed) key and value gradients and hands `∂O` `[T, d]` to `outputGradient`.
   private func crossBackward(
     _ weights: AttentionWeights, _ norm: LayerNorm, _ record: LayerRecord, layer: Int,
-    audio: WhisperDecoder.AudioContext, dx: UnsafeMutablePointer<Float>, low: Int, rows: Int
+    audio: WhisperDecoder.AudioContext, dx: UnsafeMutablePointer<Float>, low: Int, rows: Int,
+    keyGradient: UnsafeMutablePointer<Float>? = nil, valueGradient: UnsafeMutablePointer<Float>? = nil,
+    outputGradient: (([Float]) -> Void)? = nil
   ) -> [[Float]] {
     let d = width
     let f = frames
@@ -188,10 +248,18 @@ extension DecoderTape {
     }
     var maps: [[Float]] = []
     maps.reserveCapacity(heads)
-    withBases([weights.out.weight, weights.query.weight, audio.keys[layer], audio.values[layer], record.crossInput]) { p in
+    let crossQuery = keyGradient == nil || record.crossQuery.isEmpty ? [0] : record.crossQuery
+    withBases([
+      weights.out.weight, weights.query.weight, audio.keys[layer], audio.values[layer], record.crossInput, crossQuery,
+    ]) { p in
       let (outW, queryW, keys, values, input) = (p[0], p[1], p[2], p[3], p[4])
       // ∂O = ∂x · W'_o   (W'_o is [d, d], y = O W'_oᵀ + b)
       gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outW, ldb: d, dMixed, ldc: d)
+      if let outputGradient {
+        var full = [Float](repeating: 0, count: count * d)
+        for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
+        outputGradient(full)
+      }
       for h in 0..<heads {
         var g = [Float](repeating: 0, count: count * f)
         crossAttention[layer][h].withUnsafeBufferPointer { a in
@@ -206,6 +274,15 @@ extension DecoderTape {
             gemm(
               false, false, m: n, n: dHead, k: f, alpha: scale, dScores, lda: f, keys + h * dHead, ldb: d,
               dQuery + h * dHead, ldc: d)
+            if let keyGradient, let valueGradient {
+              // ∂K'_h = ∂Z_hᵀ Q'_h / √d_h,  ∂V'_h = A_hᵀ ∂O_h   [F, d_h]
+              gemm(
+                true, false, m: f, n: dHead, k: n, alpha: scale, dScores, lda: f, p[5] + low * d + h * dHead, ldb: d,
+                keyGradient + h * dHead, ldc: d)
+              gemm(
+                true, false, m: f, n: dHead, k: n, a.baseAddress! + low * f, lda: f, dMixed + h * dHead, ldb: d,
+                valueGradient + h * dHead, ldc: d)
+            }
           }
         }
         maps.append(g)
@@ -222,7 +299,7 @@ extension DecoderTape {
   /// `dx` (rows `0 ..< rows`).
   private func selfBackward(
     _ weights: AttentionWeights, _ norm: LayerNorm, _ record: LayerRecord, layer: Int,
-    dx: UnsafeMutablePointer<Float>, low: Int, rows: Int, propagate: Bool
+    dx: UnsafeMutablePointer<Float>, low: Int, rows: Int, propagate: Bool, outputGradient: (([Float]) -> Void)? = nil
   ) -> [[Float]] {
     let d = width
     let t = count
@@ -247,6 +324,11 @@ extension DecoderTape {
       let (outW, queryW, keyW, valueW) = (p[0], p[1], p[2], p[3])
       let (query, key, value, input) = (p[4], p[5], p[6], p[7])
       gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outW, ldb: d, dMixed, ldc: d)
+      if let outputGradient {
+        var full = [Float](repeating: 0, count: t * d)
+        for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
+        outputGradient(full)
+      }
       for h in 0..<heads {
         var g = [Float](repeating: 0, count: t * t)
         selfAttention[layer][h].withUnsafeBufferPointer { s in

@@ -76,6 +76,8 @@ public struct DecoderTape: Sendable {
     var mlpInput: [Float]
     /// MLP pre-activation `W₁ ln(x) + b₁`, before GELU, `[T, 4d]`.
     var mlpHidden: [Float]
+    /// Cross-attention query projection `Q'`, `[T, d]` (for the gradient of the cross keys).
+    var crossQuery: [Float] = []
   }
 
   /// Per-layer intermediates, `[L]`.
@@ -93,6 +95,31 @@ public struct DecoderTape: Sendable {
     return logits.withUnsafeBufferPointer { z in
       let start = z.baseAddress! + row * vocab
       return start[token] - Softmax.logSumExp(start, count: vocab)
+    }
+  }
+
+  /// Per layer and position, the share of the residual update written by the
+  /// self-attention (`which: .selfAttention`) or cross-attention sublayer:
+  /// `‖Δx‖ / (‖Δx‖ + ‖x‖)` with x the residual stream entering the sublayer, `[layer][T]`
+  /// (vector norms as in Kobayashi et al. 2020: how much of a position's state a
+  /// sublayer rewrote).
+  public func updateShares(_ which: AttentionKind) -> [[Float]] {
+    records.map { record in
+      let before = which == .selfAttention ? record.selfInput : record.crossInput
+      let after = which == .selfAttention ? record.crossInput : record.mlpInput
+      return (0..<count).map { row in
+        var update: Float = 0
+        var state: Float = 0
+        for c in 0..<width {
+          let x = before[row * width + c]
+          let dx = after[row * width + c] - x
+          update += dx * dx
+          state += x * x
+        }
+        let u = update.squareRoot()
+        let total = u + state.squareRoot()
+        return total > 0 ? u / total : 0
+      }
     }
   }
 
@@ -178,7 +205,7 @@ public struct DecoderTape: Sendable {
       records.append(
         LayerRecord(
           selfInput: selfInput, query: q, key: k, value: v, crossInput: crossInput, mlpInput: mlpInput,
-          mlpHidden: hiddenPre))
+          mlpHidden: hiddenPre, crossQuery: crossQuery))
       selfMaps.append(selfP)
       crossMaps.append(crossP)
     }

@@ -58,14 +58,28 @@ public struct Explainer {
     let features = try model.streamedFeatures(pcm, monitor: monitor)
     let accumulator = ExplainedTokens(methods: methods.count)
     let transcript = try transcriber.transcribe(pcm, features: features) { window, audio, done in
+      var window = window
+      window.audio = audio
       try explainAndAppend(
-        window, audio: audio, index: accumulator.windows, features: features, sampleCount: pcm.count,
-        methods: methods, into: accumulator)
+        window, index: accumulator.windows, features: features, sampleCount: pcm.count, methods: methods,
+        into: accumulator)
       monitor?.report(done, stage: .explain)
       if let progress, !progress(done) { throw LeafXError.cancelled }
     }
     monitor?.report(1, stage: .explain)
     return assemble(transcript, forced: false, methods: methods, tokens: accumulator.tokens)
+  }
+
+  /// What `explain` explains: the decoding of `pcm` (keeping each window's encoder output,
+  /// so not streamed), or with `text` the forced transcript; for diagnosis and benchmarks.
+  public func transcript(_ pcm: [Float], text: String?) throws -> Transcript {
+    if let text { return try forcedTranscript(pcm, text: text) }
+    var options = decoding
+    if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
+    var transcriber = Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
+    transcriber.monitor = monitor
+    transcriber.retainAudioContext = true
+    return try transcriber.transcribe(pcm)
   }
 
   /// Explains an existing transcript of `pcm` (its windows are replayed) with each method.
@@ -78,20 +92,8 @@ public struct Explainer {
     let features = LazyFeatures(model: model, pcm: pcm)
     let accumulator = ExplainedTokens(methods: methods.count)
     for (windowIndex, window) in transcript.windows.enumerated() {
-      let audio: WhisperDecoder.AudioContext
-      if let kept = window.audio {
-        audio = kept
-      } else {
-        let mel = try features.streamed()
-        let encoded = model.encoder.encode(
-          mel.window(start: window.seek, end: window.seek + window.frames, width: model.encoder.inputFrames),
-          shouldStop: monitor.map { m in { m.poll() } })
-        try monitor?.checkCancelled()
-        audio = model.decoder.audioContext(encoded)
-      }
       try explainAndAppend(
-        window, audio: audio, index: windowIndex, features: features, sampleCount: pcm.count, methods: methods,
-        into: accumulator)
+        window, index: windowIndex, features: features, sampleCount: pcm.count, methods: methods, into: accumulator)
       let done = Double(windowIndex + 1) / Double(transcript.windows.count)
       monitor?.report(done, stage: .explain)
       if let progress, !progress(0.5 + 0.5 * done) {
@@ -103,20 +105,10 @@ public struct Explainer {
 
   /// Explains one window with every method and appends its tokens (numbered, flagged).
   private func explainAndAppend(
-    _ window: DecodedWindow, audio: WhisperDecoder.AudioContext, index windowIndex: Int, features: WindowFeatures,
-    sampleCount: Int, methods: [AttributionMethod], into accumulator: ExplainedTokens
+    _ window: DecodedWindow, index windowIndex: Int, features: WindowFeatures, sampleCount: Int,
+    methods: [AttributionMethod], into accumulator: ExplainedTokens
   ) throws {
-    var window = window
-    window.audio = audio
-    let perMethod = try explainWindow(
-      window, mel: nil, sampleCount: sampleCount, methods: methods,
-      melWindow: { [model] in
-        let mel = try features.streamed()
-        return (
-          mel.window(start: window.seek, end: window.seek + window.frames, width: model.encoder.inputFrames),
-          MaskedScoring.silenceValue(maximum: mel.maximum)
-        )
-      })
+    let perMethod = try explainWindow(window, features: features, sampleCount: sampleCount, methods: methods)
     for (m, explained) in perMethod.enumerated() {
       let flags = AuditFlags.flags(explained.map(\.attribution))
       for (k, var token) in explained.enumerated() {
@@ -144,37 +136,13 @@ public struct Explainer {
 
   /// The explained tokens of one window, per method.
   func explainWindow(
-    _ window: DecodedWindow, mel: MelSpectrogram?, sampleCount: Int, methods: [AttributionMethod],
-    melWindow: @escaping () throws -> (mel: [Float], silence: Float)
+    _ window: DecodedWindow, features: WindowFeatures, sampleCount: Int, methods: [AttributionMethod]
   ) throws -> [[ExplainedToken]] {
+    guard let (context, positions) = try makeContext(window, features: features, sampleCount: sampleCount)
+    else { return methods.map { _ in [] } }
     let tokenizer = model.tokenizer
-    let input = window.prompt + window.tokens
-    guard input.count <= model.dimensions.nTextCtx else {
-      throw LeafXError.invalidArgument(
-        argument: "text", reason: "\(input.count) tokens exceed the decoder context of \(model.dimensions.nTextCtx)")
-    }
-    // Positions of the text tokens in the input, and the rows that predicted them.
-    let positions = window.tokens.indices.filter { !tokenizer.isSpecial(window.tokens[$0]) }.map { window.prompt.count + $0 }
-    guard !positions.isEmpty else { return methods.map { _ in [] } }
-    let rows = positions.map { $0 - 1 }
-
-    // The transcriber's encoder output when it kept it, else one encoder pass.
-    let audio: WhisperDecoder.AudioContext
-    if let kept = window.audio {
-      audio = kept
-    } else if let mel {
-      audio = model.decoder.audioContext(
-        model.encoder.encode(model.window(of: mel, start: window.seek, end: window.seek + window.frames)))
-    } else {
-      throw LeafXError.internal("window at \(window.seek) has neither encoder output nor features")
-    }
-    let windowSamples = min(LogMel.samplesPerWindow, max(0, sampleCount - window.seek * LogMel.hopLength))
-    let audioFrames = max(1, (windowSamples + 319) / 320)
-    let context = WindowContext(
-      model: model, input: input, rows: rows, targets: positions.map { input[$0] }, audio: audio,
-      audioFrames: audioFrames, windowSeek: window.seek, melWindow: melWindow)
-    if let monitor { context.checkCancelled = { try monitor.checkCancelled() } }
-
+    let input = context.input
+    let rows = context.rows
     let offset = window.seek / 2
     try monitor?.checkCancelled()
     let trace = context.trace
@@ -192,6 +160,55 @@ public struct Explainer {
           index: 0, id: id, text: tokenizer.tokenText(id), probability: window.probabilities[position - window.prompt.count],
           window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
       }
+    }
+  }
+
+  /// The context of one decoded window and the input positions of its explained (text)
+  /// tokens, or nil when the window wrote no text token. The window's encoder output is the
+  /// transcriber's when it kept it, else one encoder pass over `features`.
+  func makeContext(
+    _ window: DecodedWindow, features: WindowFeatures, sampleCount: Int
+  ) throws -> (WindowContext, [Int])? {
+    let tokenizer = model.tokenizer
+    let input = window.prompt + window.tokens
+    guard input.count <= model.dimensions.nTextCtx else {
+      throw LeafXError.invalidArgument(
+        argument: "text", reason: "\(input.count) tokens exceed the decoder context of \(model.dimensions.nTextCtx)")
+    }
+    // Positions of the text tokens in the input, and the rows that predicted them.
+    let positions = window.tokens.indices.filter { !tokenizer.isSpecial(window.tokens[$0]) }.map { window.prompt.count + $0 }
+    guard !positions.isEmpty else { return nil }
+    let rows = positions.map { $0 - 1 }
+
+    let audio: WhisperDecoder.AudioContext
+    if let kept = window.audio {
+      audio = kept
+    } else {
+      let mel = try features.streamed()
+      let encoded = model.encoder.encode(
+        mel.window(start: window.seek, end: window.seek + window.frames, width: model.encoder.inputFrames),
+        shouldStop: monitor.map { m in { m.poll() } })
+      try monitor?.checkCancelled()
+      audio = model.decoder.audioContext(encoded)
+    }
+    let context = WindowContext(
+      model: model, input: input, rows: rows, targets: positions.map { input[$0] }, audio: audio,
+      audioFrames: Self.audioFrames(window, sampleCount: sampleCount), windowSeek: window.seek,
+      melWindow: { [model] in try features.melWindow(window, width: model.encoder.inputFrames) })
+    if let monitor { context.checkCancelled = { try monitor.checkCancelled() } }
+    return (context, positions)
+  }
+
+  /// Calls `body` with each window of `transcript` that wrote text: its context and the input
+  /// positions of its explained tokens (for diagnosis).
+  func forEachWindow(
+    _ pcm: [Float], transcript: Transcript, body: (DecodedWindow, WindowContext, [Int]) throws -> Void
+  ) throws {
+    let features = LazyFeatures(model: model, pcm: pcm)
+    for window in transcript.windows {
+      guard let (context, positions) = try makeContext(window, features: features, sampleCount: pcm.count)
+      else { continue }
+      try body(window, context, positions)
     }
   }
 
@@ -220,7 +237,8 @@ public struct Explainer {
     let audio = model.decoder.audioContext(encoded)
     var cache = WhisperDecoder.Cache(layers: model.dimensions.nTextLayer)
     let input = prompt + tokens
-    let logits = model.decoder.forward(input, cache: &cache, audio: audio, logitRows: tokens.count)
+    // Token k is predicted by the row before it: the last tokens.count + 1 rows, minus the last.
+    let logits = model.decoder.forward(input, cache: &cache, audio: audio, logitRows: tokens.count + 1)
     let vocab = model.dimensions.nVocab
     let probabilities = tokens.indices.map { k in
       logits.withUnsafeBufferPointer { l -> Float in
@@ -273,6 +291,18 @@ public struct Explainer {
 /// Where a window's log-mel comes from: the recording's streamed features, made on demand.
 protocol WindowFeatures {
   func streamed() throws -> StreamedLogMel
+}
+
+extension WindowFeatures {
+  /// The encoder input of `window` (`[n_mels, width]`) and the recording's silence value
+  /// (MaskedScoring), for the methods and metrics that remove audio.
+  func melWindow(_ window: DecodedWindow, width: Int) throws -> (mel: [Float], silence: Float) {
+    let mel = try streamed()
+    return (
+      mel.window(start: window.seek, end: window.seek + window.frames, width: width),
+      MaskedScoring.silenceValue(maximum: mel.maximum)
+    )
+  }
 }
 
 extension StreamedLogMel: WindowFeatures {

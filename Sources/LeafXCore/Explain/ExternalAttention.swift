@@ -107,6 +107,10 @@ public struct ExternalAttentionInput: Sendable {
     if method.needsAblations && ablationDeltas == nil {
       throw fail("ablation_deltas", "method \(method.rawValue) needs per-layer ablation deltas")
     }
+    if method.needsModel {
+      throw LeafXError.unsupported(
+        "method \(method.rawValue) re-runs the model (\(method == .ig ? "gradients with respect to the log-mel input" : "value vectors and attention-output gradients")); captured attention cannot provide them: use leafx_explain with a loaded model")
+    }
   }
 }
 
@@ -141,6 +145,14 @@ final class ExternalAttentionContext: AttributionInputs {
     trace = AttentionTrace(
       tokens: [Int](repeating: -1, count: t), frames: input.audioEnd - input.audioBegin, totalFrames: k,
       rawCross: cross, selfAttention: selfMaps, audioStart: input.audioBegin)
+  }
+
+  /// Captured attention comes with one set of per-layer deltas: the caller computes the
+  /// ablation the method expects (zeroing for leafx-paper-causal, mean ablation for leafx-causal).
+  func meanAblationDeltas() throws -> [[Float]] { try ablationDeltas() }
+
+  func engineWindow() throws -> EngineWindow {
+    throw LeafXError.unsupported("ig and ta need the model: captured attention cannot be re-run through the encoder")
   }
 
   func maskedScorer() throws -> any MaskedScorer {

@@ -17,8 +17,13 @@ protocol AttributionInputs: AnyObject {
   func gradients(_ k: Int, of target: GradientTarget) throws -> CroppedGradients
   /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention output is zeroed.
   func ablationDeltas() throws -> [[Float]]
+  /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention rows are replaced
+  /// by their mean over the explained rows (the product LEAF-X's causal check).
+  func meanAblationDeltas() throws -> [[Float]]
   /// Scores the explained tokens with audio frames removed (perturbation methods).
   func maskedScorer() throws -> any MaskedScorer
+  /// leafx's own model, tape and input for the window (`ig`, `ta`).
+  func engineWindow() throws -> EngineWindow
 }
 
 /// Everything the methods may need about one window of leafx's own engine, computed lazily
@@ -87,23 +92,13 @@ final class WindowContext: AttributionInputs {
     return result
   }
 
-  /// Δ_l(t) = NLL_t(layer l's cross-attention output zeroed) − NLL_t(full), `[layer][k]`:
-  /// one ablated teacher-forced pass per layer, all tokens at once (DESIGN §6.4).
-  func ablationDeltas() throws -> [[Float]] {
-    if let deltas { return deltas }
-    var made: [[Float]] = []
-    for layer in 0..<model.dimensions.nTextLayer {
-      try checkCancelled()
-      let ablated = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio, ablatedCrossLayers: [layer])
-      made.append(rows.indices.map { k in
-        tape.logProb(row: rows[k], token: targets[k]) - ablated.logProb(row: rows[k], token: targets[k])
-      })
-    }
-    deltas = made
-    return made
-  }
+  /// Δ_l(t) per layer and explained token for each way of knocking out a layer's
+  /// cross-attention (LayerAblation), each computed once.
+  func ablationDeltas() throws -> [[Float]] { try deltas(.zero) }
+  func flattenedDeltas() throws -> [[Float]] { try deltas(.flatten) }
+  func meanAblationDeltas() throws -> [[Float]] { try deltas(.mean) }
 
-  private var deltas: [[Float]]?
+  private var deltaCache: [LayerAblation: [[Float]]] = [:]
 
   /// Polled before each backward and ablated pass (a few ms to tens of ms each), so that an
   /// abort stops an explanation within one of them; throws `LeafXError.cancelled`.
@@ -120,6 +115,20 @@ final class WindowContext: AttributionInputs {
     return made
   }
 
+  private func deltas(_ ablation: LayerAblation) throws -> [[Float]] {
+    if let cached = deltaCache[ablation] { return cached }
+    let computed = try ablation.deltas(
+      decoder: model.decoder, input: input, audio: audio, audioFrames: audioFrames, rows: rows, targets: targets,
+      reference: tape, beforeEachLayer: checkCancelled)
+    deltaCache[ablation] = computed
+    return computed
+  }
+
+  func engineWindow() -> EngineWindow {
+    EngineWindow(
+      model: model, input: input, rows: rows, targets: targets, frames: audioFrames, audio: audio, tape: tape,
+      melWindow: melWindow)
+  }
 }
 
 /// Runs one attribution method over a window: returns, per explained row, a non-negative
@@ -130,7 +139,7 @@ struct MethodRunner {
   func attributions(_ context: any AttributionInputs) throws -> [[Float]] {
     let trace = context.trace
     let rows = context.rows
-    let layers = options.depth.layers(of: trace.layers)
+    let layers = options.layers(of: trace.layers)
     switch options.method {
     case .raa:
       return rows.map { RawAttention.attribution(trace, row: $0, layers: (trace.layers - 1)..<trace.layers) }
@@ -138,8 +147,14 @@ struct MethodRunner {
       return rows.map { RawAttention.attribution(trace, row: $0, layers: 0..<trace.layers) }
     case .rollout:
       return AttentionRollout.attributions(trace, rows: rows, layers: layers)
-    case .leafxPaper, .leafx:
+    case .leafxPaper:
       return LeafXPaper.attributions(trace, rows: rows, layers: layers, options: options)
+    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient:
+      let recipe = LeafX.recipe(for: options.method)
+      return try LeafX.attributions(
+        trace, rows: rows, layers: layers, recipe: recipe, options: options,
+        gradients: { try context.gradients($0, of: .logProb) },
+        deltas: recipe.causal ? try context.meanAblationDeltas() : nil)
     case .random:
       return RandomAttribution.attributions(
         rows: rows, frames: trace.frames, seed: options.seed, windowSeek: context.windowSeek)
@@ -147,19 +162,39 @@ struct MethodRunner {
       return try rows.indices.map { k in
         GradientRollout.attribution(trace, row: rows[k], gradients: try context.gradients(k, of: .logit), layers: layers)
       }
-    case .leafxPaperGrad, .leafxGrad:
+    case .leafxPaperGrad:
       return try rows.indices.map { k in
         LeafXPaper.attribution(
           trace, row: rows[k], gradients: try context.gradients(k, of: .logProb), layers: layers, options: options,
           ablationDeltas: nil)
       }
-    case .leafxPaperCausal, .leafxCausal:
+    case .leafxPaperCausal:
       let deltas = try context.ablationDeltas()
       return try rows.indices.map { k in
         LeafXPaper.attribution(
           trace, row: rows[k], gradients: try context.gradients(k, of: .logProb), layers: layers, options: options,
           ablationDeltas: deltas.map { $0[k] })
       }
+    case .ig:
+      return try IntegratedGradients.attributions(try context.engineWindow(), steps: options.steps)
+    case .ta:
+      return TransformerAttribution.attributions(try context.engineWindow(), frames: trace.frames, layers: layers)
+    case .specmask:
+      return try SpectrogramOcclusion.attributions(
+        try context.maskedScorer(), window: options.occlusionWindow, stride: options.occlusionStride)
+    case .lime:
+      return try LIME.attributions(
+        try context.maskedScorer(), segmentFrames: options.segmentFrames, samples: options.samples,
+        seed: windowSeed(context))
+    case .kernelshap:
+      return try KernelSHAP.attributions(
+        try context.maskedScorer(), segmentFrames: options.segmentFrames, samples: options.samples,
+        seed: windowSeed(context))
     }
+  }
+
+  /// The seed mixed with the window's start, so windows draw different masks (as `random`).
+  private func windowSeed(_ context: any AttributionInputs) -> UInt64 {
+    options.seed &+ UInt64(truncatingIfNeeded: context.windowSeek) &* 0x9E37_79B9
   }
 }

@@ -45,16 +45,38 @@ final class MappedFile: @unchecked Sendable {
       bytes = UnsafeRawBufferPointer(start: nil, count: 0)
       return
     }
+    #if LEAFX_HEAP_MAPPED_FILES
+      // Sanitizer builds (Fuzz/, make test-asan): an exactly sized heap copy instead of a
+      // page-rounded mapping, so AddressSanitizer sees any read past the last byte.
+      let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+      var done = 0
+      while done < size {
+        let n = read(fd, copy + done, size - done)
+        guard n > 0 else {
+          copy.deallocate()
+          throw LeafXError.io(path: path, reason: "cannot read \(size) bytes: \(n < 0 ? Self.errnoText() : "file shrank")")
+        }
+        done += n
+      }
+      mapping = copy
+      bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(copy), count: size)
+      return
+    #else
     let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
     guard let address, address != MAP_FAILED else {
       throw LeafXError.io(path: path, reason: "cannot map \(size) bytes: \(Self.errnoText())")
     }
     mapping = address
     bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(address), count: size)
+    #endif
   }
 
   deinit {
-    if let mapping { munmap(mapping, bytes.count) }
+    #if LEAFX_HEAP_MAPPED_FILES
+      mapping?.deallocate()
+    #else
+      if let mapping { munmap(mapping, bytes.count) }
+    #endif
   }
 
   /// File size in bytes.

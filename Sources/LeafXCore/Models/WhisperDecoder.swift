@@ -104,32 +104,6 @@ public struct WhisperDecoder: Sendable {
     return logits(hidden(tokens, cache: &cache, audio: audio, rows: rows, observer: observer), rows: rows)
   }
 
-  /// One incremental step of several hypotheses at once (beam search): `tokens[b]` runs after
-  /// `caches[b]`'s prefix. Returns logits `[tokens.count, n_vocab]`, row b equal to
-  /// `forward([tokens[b]], cache: &caches[b], audio: audio)`'s; the output projection E (the
-  /// largest matrix of the decoder) is read once for all rows instead of once per row.
-  public func step(_ tokens: [Int], caches: inout [Cache], audio: AudioContext) -> [Float] {
-    precondition(tokens.count == caches.count, "step: one cache per token")
-    var hidden: [Float] = []
-    hidden.reserveCapacity(tokens.count * dimensions.nTextState)
-    for b in tokens.indices {
-      hidden += self.hidden([tokens[b]], cache: &caches[b], audio: audio, rows: 1, observer: nil)
-    }
-    let d = dimensions.nTextState
-    let vocab = dimensions.nVocab
-    var out = [Float](repeating: 0, count: tokens.count * vocab)
-    hidden.withUnsafeBufferPointer { h in
-      tokenEmbedding.withUnsafeBufferPointer { e in
-        out.withUnsafeMutableBufferPointer { o in
-          MatrixVector.multiply(
-            e.baseAddress!, rows: vocab, columns: d, rowStride: d, vectors: h.baseAddress!, count: tokens.count,
-            into: o.baseAddress!)
-        }
-      }
-    }
-    return out
-  }
-
   /// The blocks and the final layer norm: `ln(x)` of the last `rows` positions, `[rows, d]`.
   func hidden(_ tokens: [Int], cache: inout Cache, audio: AudioContext, rows: Int, observer: Observer?) -> [Float] {
     let d = dimensions.nTextState
@@ -161,9 +135,27 @@ public struct WhisperDecoder: Sendable {
       // Cross-attention over the audio.
       let crossQuery = block.crossAttention.query.forward(block.crossNorm.forward(x, rows: n), rows: n)
       let crossObserver = observer?.crossAttention.map { f in { (h: Int, p: UnsafeBufferPointer<Float>) in f(layer, h, p) } }
-      let crossMixed = attend(
-        crossQuery, audio.keys[layer], audio.values[layer], tq: n, tk: audio.frames, causalOffset: nil,
-        observe: crossObserver)
+      let crossMixed: [Float]
+      if n == 1 && crossObserver == nil {
+        // A decoder step: heads split over the compute threads (equal to `attend`, bit for bit).
+        var out = [Float](repeating: 0, count: d)
+        crossQuery.withUnsafeBufferPointer { q in
+          audio.keys[layer].withUnsafeBufferPointer { k in
+            audio.values[layer].withUnsafeBufferPointer { v in
+              out.withUnsafeMutableBufferPointer { o in
+                Attention.forwardSteps(
+                  q: q.baseAddress!, count: 1, k: k.baseAddress!, v: v.baseAddress!, tk: audio.frames, width: d,
+                  heads: dimensions.nTextHead, into: o.baseAddress!)
+              }
+            }
+          }
+        }
+        crossMixed = out
+      } else {
+        crossMixed = attend(
+          crossQuery, audio.keys[layer], audio.values[layer], tq: n, tk: audio.frames, causalOffset: nil,
+          observe: crossObserver)
+      }
       if !(observer?.ablatedCrossLayers.contains(layer) ?? false) {
         addInPlace(&x, block.crossAttention.out.forward(crossMixed, rows: n))
       }
@@ -186,9 +178,11 @@ public struct WhisperDecoder: Sendable {
       tokenEmbedding.withUnsafeBufferPointer { e in
         out.withUnsafeMutableBufferPointer { o in
           if rows == 1 {
-            // A decoder step: E h as a matrix-vector product (sgemm would pack all of E first).
+            // A decoder step: E h as a matrix-vector product (sgemm would pack all of E first),
+            // the vocabulary split over the compute threads.
             MatrixVector.multiply(
-              e.baseAddress!, rows: vocab, columns: d, rowStride: d, h.baseAddress!, into: o.baseAddress!)
+              e.baseAddress!, rows: vocab, columns: d, rowStride: d, vectors: h.baseAddress!, vectorStride: d,
+              count: 1, into: o.baseAddress!, outputStride: vocab, threaded: true)
           } else {
             cblas_sgemm(
               CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(vocab), Int32(d),

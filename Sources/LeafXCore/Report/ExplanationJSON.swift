@@ -2,7 +2,9 @@
 /// explained result): model, audio, method and parameters, the text, and per token and per
 /// word the attribution over the audio frames of its window with its summary figures.
 public enum ExplanationJSON {
-  public static func render(_ e: Explanation, model: WhisperModel, audioPath: String?) -> String {
+  /// - Parameter valueDigits: significant digits of the attribution values (nil: full
+  ///   precision); the HTML report embeds 3 (~0.7 of the size, invisible when drawn).
+  public static func render(_ e: Explanation, model: WhisperModel, audioPath: String?, valueDigits: Int? = nil) -> String {
     let o = e.options
     var out = "{\"leafx_version\": \"\(LeafXVersion.string)\", "
     out += "\"model\": \(TranscriptJSON.modelJSON(model)), "
@@ -14,20 +16,21 @@ public enum ExplanationJSON {
     out += "\"language\": \(JSONText.quoted(e.transcript.language)), \"tokens\": ["
     out += e.tokens.map { t in
       "{\"index\": \(t.index), \"id\": \(t.id), \"text\": \(JSONText.quoted(t.text)), "
-        + "\"probability\": \(JSONText.number(t.probability)), \(summary(t.attribution)), \"flags\": \(flags(t.flags))}"
+        + "\"probability\": \(JSONText.number(t.probability)), \(summary(t.attribution, valueDigits)), \"flags\": \(flags(t.flags))}"
     }.joined(separator: ", ")
     out += "], \"words\": ["
     out += e.words.map { w in
       "{\"word\": \(JSONText.quoted(w.word)), \"tokens\": [\(w.tokens.map(String.init).joined(separator: ", "))], "
-        + "\"probability\": \(JSONText.number(w.probability)), \(summary(w.attribution)), \"flags\": \(flags(w.flags))}"
+        + "\"probability\": \(JSONText.number(w.probability)), \(summary(w.attribution, valueDigits)), \"flags\": \(flags(w.flags))}"
     }.joined(separator: ", ")
     return out + "]}"
   }
 
-  static func summary(_ a: TokenAttribution) -> String {
-    "\"peak\": \(JSONText.seconds(a.peak)), \"start\": \(JSONText.seconds(a.start)), \"end\": \(JSONText.seconds(a.end)), "
+  static func summary(_ a: TokenAttribution, _ valueDigits: Int? = nil) -> String {
+    let value: (Float) -> String = valueDigits.map { digits in { JSONText.share($0, digits: digits) } } ?? JSONText.number
+    return "\"peak\": \(JSONText.seconds(a.peak)), \"start\": \(JSONText.seconds(a.start)), \"end\": \(JSONText.seconds(a.end)), "
       + "\"entropy\": \(JSONText.number(a.normalizedEntropy)), \"padding_mass\": \(JSONText.number(a.paddingMass)), "
-      + "\"attribution\": {\"offset\": \(a.offset), \"values\": [\(a.values.map(JSONText.number).joined(separator: ", "))]}"
+      + "\"attribution\": {\"offset\": \(a.offset), \"values\": [\(a.values.map(value).joined(separator: ", "))]}"
   }
 
   static func flags(_ flags: [String]) -> String {

@@ -32,10 +32,15 @@ public enum Attention {
           CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(dHead),
           scale, q + h * dHead, Int32(width), k + h * dHead, Int32(width), 0, scores, Int32(tk))
       }
-      if let causalOffset {
-        Softmax.forward(scores, rows: tq, width: tk, valid: { causalOffset + $0 + 1 })
-      } else {
-        Softmax.forward(scores, rows: tq, width: tk)
+      // Rows are independent: split them over the compute threads (the encoder's 1500 × 1500
+      // per head is the largest element-wise pass of a window).
+      ComputeThreads.split(tq, minimumPerChunk: max(1, 32_768 / max(tk, 1))) { range in
+        let first = range.lowerBound
+        if let causalOffset {
+          Softmax.forward(scores + first * tk, rows: range.count, width: tk, valid: { causalOffset + first + $0 + 1 })
+        } else {
+          Softmax.forward(scores + first * tk, rows: range.count, width: tk)
+        }
       }
       observe?(h, UnsafeBufferPointer(start: scores, count: tq * tk))
       // O_h[tq, dHead] = P · V_h, written into the head's column block of the output.
@@ -47,6 +52,38 @@ public enum Attention {
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(dHead), Int32(tk),
           1, scores, Int32(tk), v + h * dHead, Int32(width), 0, output + h * dHead, Int32(width))
+      }
+    }
+  }
+}
+
+extension Attention {
+  /// `forward` for `count` independent single queries against the same keys and values (the
+  /// hypotheses of a beam over one window's audio): query b is `[width]` at `q + b·width`, its
+  /// output `[width]` at `output + b·width`. Per head, K_h and V_h are read once for all
+  /// queries (`MatrixVector`'s batched forms), and heads are split over `ComputeThreads`;
+  /// output b equals `forward` with `tq = 1` on query b alone, bit for bit.
+  public static func forwardSteps(
+    q: UnsafePointer<Float>, count: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    tk: Int, width: Int, heads: Int, into output: UnsafeMutablePointer<Float>
+  ) {
+    guard count > 0 else { return }
+    let dHead = width / heads
+    let scale = 1 / Float(dHead).squareRoot()
+    let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(heads * count * tk, 1))
+    defer { scores.deallocate() }
+    // One head is 2·tk·dHead multiply-adds per query.
+    let perHead = 2 * tk * dHead * count
+    ComputeThreads.split(heads, minimumPerChunk: max(1, 65_536 / max(perHead, 1))) { range in
+      for h in range {
+        let p = scores + h * count * tk
+        MatrixVector.multiply(
+          k + h * dHead, rows: tk, columns: dHead, rowStride: width, alpha: scale,
+          vectors: q + h * dHead, vectorStride: width, count: count, into: p, outputStride: tk)
+        Softmax.forward(p, rows: count, width: tk)
+        MatrixVector.multiplyTransposed(
+          v + h * dHead, rows: tk, columns: dHead, rowStride: width, vectors: p, vectorStride: tk,
+          count: count, into: output + h * dHead, outputStride: width)
       }
     }
   }

@@ -62,4 +62,65 @@ public struct Conv1D: Sendable {
     }
     return output
   }
+
+  /// Backward of `forward` with respect to its input (weights held constant), by one sgemm and
+  /// the transpose of im2col (col2im):
+  ///
+  /// ```
+  /// ∂L/∂columns[(i·3 + k), t] = Σ_c W[c, i, k] · ∂L/∂out[c, t]           (Wᵀ · ∂out)
+  /// ∂L/∂x[i, stride·t + k − 1] += ∂L/∂columns[(i·3 + k), t]              (taps inside x only)
+  /// ```
+  /// - Parameters:
+  ///   - outputGradient: `∂L/∂out`, `[outChannels, outputLength(length)]`.
+  ///   - length: the forward's input length.
+  /// - Returns: `∂L/∂x`, `[inChannels, length]`.
+  public func backward(outputGradient: [Float], length: Int) -> [Float] {
+    let outLength = outputLength(length)
+    precondition(outputGradient.count == outChannels * outLength, "Conv1D.backward: gradient of the wrong size")
+    let k = inChannels * 3
+    var columns = [Float](repeating: 0, count: k * outLength)
+    weight.withUnsafeBufferPointer { w in
+      outputGradient.withUnsafeBufferPointer { dy in
+        columns.withUnsafeMutableBufferPointer { col in
+          cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(outLength), Int32(outChannels),
+            1, w.baseAddress, Int32(k), dy.baseAddress, Int32(outLength), 0, col.baseAddress, Int32(outLength))
+        }
+      }
+    }
+    var input = [Float](repeating: 0, count: inChannels * length)
+    columns.withUnsafeBufferPointer { col in
+      input.withUnsafeMutableBufferPointer { dx in
+        for i in 0..<inChannels {
+          let target = dx.baseAddress! + i * length
+          for tap in 0..<3 {
+            let row = col.baseAddress! + (i * 3 + tap) * outLength
+            for t in 0..<outLength {
+              let s = stride * t + tap - 1
+              if s >= 0 && s < length { target[s] += row[t] }
+            }
+          }
+        }
+      }
+    }
+    return input
+  }
+
+  /// Reference of `backward` by loops in Double (tests only).
+  func backwardNaive(outputGradient: [Float], length: Int) -> [Float] {
+    let outLength = outputLength(length)
+    var input = [Double](repeating: 0, count: inChannels * length)
+    for c in 0..<outChannels {
+      for t in 0..<outLength {
+        let g = Double(outputGradient[c * outLength + t])
+        for i in 0..<inChannels {
+          for tap in 0..<3 {
+            let s = stride * t + tap - 1
+            if s >= 0 && s < length { input[i * length + s] += g * Double(weight[(c * inChannels + i) * 3 + tap]) }
+          }
+        }
+      }
+    }
+    return input.map { Float($0) }
+  }
 }

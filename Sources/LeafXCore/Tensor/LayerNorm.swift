@@ -18,20 +18,22 @@ public struct LayerNorm: Sendable {
     let n = width
     gamma.withUnsafeBufferPointer { g in
       beta.withUnsafeBufferPointer { b in
-        for r in 0..<rows {
-          let x = input + r * n
-          let y = output + r * n
-          // Two passes in Float with a Double accumulator for the mean and variance.
-          var sum = 0.0
-          for i in 0..<n { sum += Double(x[i]) }
-          let mean = Float(sum / Double(n))
-          var squares = 0.0
-          for i in 0..<n {
-            let d = Double(x[i] - mean)
-            squares += d * d
+        ComputeThreads.split(rows, minimumPerChunk: max(1, 16_384 / max(n, 1))) { range in
+          for r in range {
+            let x = input + r * n
+            let y = output + r * n
+            // Two passes in Float with a Double accumulator for the mean and variance.
+            var sum = 0.0
+            for i in 0..<n { sum += Double(x[i]) }
+            let mean = Float(sum / Double(n))
+            var squares = 0.0
+            for i in 0..<n {
+              let d = Double(x[i] - mean)
+              squares += d * d
+            }
+            let inverse = 1 / (Float(squares / Double(n)) + epsilon).squareRoot()
+            for i in 0..<n { y[i] = (x[i] - mean) * inverse * g[i] + b[i] }
           }
-          let inverse = 1 / (Float(squares / Double(n)) + epsilon).squareRoot()
-          for i in 0..<n { y[i] = (x[i] - mean) * inverse * g[i] + b[i] }
         }
       }
     }

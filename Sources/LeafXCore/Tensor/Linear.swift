@@ -25,6 +25,12 @@ public struct Linear: Sendable {
     _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>
   ) {
     guard rows > 0 else { return }
+    if rows == 1 {
+      // One row (a decoder step): y = W x (+ b) as a matrix-vector product, without
+      // sgemm's packing of all of W (see MatrixVector).
+      forwardSteps(input, rows: 1, into: output)
+      return
+    }
     if let bias {
       bias.withUnsafeBufferPointer { b in
         for r in 0..<rows {
@@ -33,19 +39,41 @@ public struct Linear: Sendable {
       }
     }
     weight.withUnsafeBufferPointer { w in
-      if rows == 1 {
-        // One row (a decoder step): y = W x (+ b) as a matrix-vector product, without
-        // sgemm's packing of all of W (see MatrixVector).
-        MatrixVector.multiply(
-          w.baseAddress!, rows: outFeatures, columns: inFeatures, rowStride: inFeatures, input,
-          accumulate: bias != nil, into: output)
-      } else {
-        cblas_sgemm(
-          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
-          1, input, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
-          bias == nil ? 0 : 1, output, Int32(outFeatures))
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
+        1, input, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
+        bias == nil ? 0 : 1, output, Int32(outFeatures))
+    }
+  }
+
+  /// The same product for `rows` independent decoder steps (the hypotheses of a beam): W is
+  /// streamed once for all rows, split over `ComputeThreads`, and row r equals `forward` of
+  /// row r alone bit for bit (`MatrixVector.multiply`'s batched form), so a batched beam
+  /// step decodes exactly as the hypotheses would one by one.
+  public func forwardSteps(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+    guard rows > 0 else { return }
+    if let bias {
+      bias.withUnsafeBufferPointer { b in
+        for r in 0..<rows {
+          (output + r * outFeatures).update(from: b.baseAddress!, count: outFeatures)
+        }
       }
     }
+    weight.withUnsafeBufferPointer { w in
+      MatrixVector.multiply(
+        w.baseAddress!, rows: outFeatures, columns: inFeatures, rowStride: inFeatures,
+        vectors: input, vectorStride: inFeatures, count: rows, accumulate: bias != nil,
+        into: output, outputStride: outFeatures, threaded: true)
+    }
+  }
+
+  /// `forwardSteps` over arrays: returns `[rows, out]`.
+  public func forwardSteps(_ input: [Float], rows: Int) -> [Float] {
+    var output = [Float](repeating: 0, count: rows * outFeatures)
+    input.withUnsafeBufferPointer { x in
+      output.withUnsafeMutableBufferPointer { y in forwardSteps(x.baseAddress!, rows: rows, into: y.baseAddress!) }
+    }
+    return output
   }
 
   /// Convenience over arrays: returns `[rows, out]`.

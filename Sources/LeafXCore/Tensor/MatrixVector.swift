@@ -26,16 +26,93 @@ public enum MatrixVector {
     }
   }
 
-  /// `Y[b, i] = Σ_j A[i, j] X[b, j]` for `count` vectors `X [count, n]` at once, `Y [count, m]`:
-  /// each row of A is loaded once and used for every vector (row b of Y equals `multiply` of
-  /// vector b, bit for bit).
+  /// `Y[b, i] = α · Σ_j A[i, j] X[b, j] (+ Y[b, i])` for `count` vectors at once: vector b
+  /// starts at `x + b·vectorStride`, its result at `y + b·outputStride`. Each row of A is loaded
+  /// once and used for every vector, and row b of Y equals `multiply` of vector b bit for bit
+  /// (same dot, same α, same accumulation), so batched beams decode exactly as single ones.
+  /// With `threaded`, the rows of A are split over `ComputeThreads` (each output element is
+  /// still one `dot`, so the result does not depend on the thread count).
   public static func multiply(
-    _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int,
-    vectors x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>
+    _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int, alpha: Float = 1,
+    vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int, accumulate: Bool = false,
+    into y: UnsafeMutablePointer<Float>, outputStride: Int, threaded: Bool = false
   ) {
-    for i in 0..<m {
-      let row = a + i * rowStride
-      for b in 0..<count { y[b * m + i] = dot(row, x + b * n, n) }
+    let rows = { (range: Range<Int>) in
+      for i in range {
+        let row = a + i * rowStride
+        for b in 0..<count {
+          let value = alpha * dot(row, x + b * vectorStride, n)
+          let out = y + b * outputStride + i
+          out.pointee = accumulate ? out.pointee + value : value
+        }
+      }
+    }
+    if threaded {
+      // ~64k multiply-adds per chunk at least: below that a pool wake-up costs more than it saves.
+      ComputeThreads.split(m, minimumPerChunk: max(1, 65_536 / max(n * count, 1)), rows)
+    } else {
+      rows(0..<m)
+    }
+  }
+
+  /// `Y[b, 0 ..< n] = X[b]ᵀ A` for `count` vectors (`X[b]` of `m` values at `x + b·vectorStride`,
+  /// `Y[b]` at `y + b·outputStride`, overwritten). A is read in blocks of rows that stay in the
+  /// L1 cache while every vector uses them; each output element is the same sequential sum over
+  /// rows as `multiplyTransposed` of that vector alone, bit for bit.
+  public static func multiplyTransposed(
+    _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int,
+    vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int,
+    into y: UnsafeMutablePointer<Float>, outputStride: Int
+  ) {
+    if count == 1 {
+      multiplyTransposed(a, rows: m, columns: n, rowStride: rowStride, x, into: y)
+      return
+    }
+    for b in 0..<count { (y + b * outputStride).update(repeating: 0, count: n) }
+    let full = n / Lanes.scalarCount * Lanes.scalarCount
+    let block = 64
+    var start = 0
+    while start < m {
+      let end = min(m, start + block)
+      for b in 0..<count {
+        let xb = x + b * vectorStride
+        let yb = y + b * outputStride
+        let out = UnsafeMutableRawPointer(yb)
+        var c = 0
+        while c + 32 <= full {
+          var s0 = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
+          var s1 = out.loadUnaligned(fromByteOffset: c * 4 + 32, as: Lanes.self)
+          var s2 = out.loadUnaligned(fromByteOffset: c * 4 + 64, as: Lanes.self)
+          var s3 = out.loadUnaligned(fromByteOffset: c * 4 + 96, as: Lanes.self)
+          for i in start..<end {
+            let row = UnsafeRawPointer(a + i * rowStride + c)
+            let w = Lanes(repeating: xb[i])
+            s0 += w * row.loadUnaligned(fromByteOffset: 0, as: Lanes.self)
+            s1 += w * row.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
+            s2 += w * row.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
+            s3 += w * row.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
+          }
+          out.storeBytes(of: s0, toByteOffset: c * 4, as: Lanes.self)
+          out.storeBytes(of: s1, toByteOffset: c * 4 + 32, as: Lanes.self)
+          out.storeBytes(of: s2, toByteOffset: c * 4 + 64, as: Lanes.self)
+          out.storeBytes(of: s3, toByteOffset: c * 4 + 96, as: Lanes.self)
+          c += 32
+        }
+        while c < full {
+          var s = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
+          for i in start..<end {
+            s += Lanes(repeating: xb[i]) * UnsafeRawPointer(a + i * rowStride + c).loadUnaligned(as: Lanes.self)
+          }
+          out.storeBytes(of: s, toByteOffset: c * 4, as: Lanes.self)
+          c += Lanes.scalarCount
+        }
+        for j in full..<n {
+          var s = yb[j]
+          for i in start..<end { s += xb[i] * a[i * rowStride + j] }
+          yb[j] = s
+        }
+      }
+      start = end
     }
   }
 

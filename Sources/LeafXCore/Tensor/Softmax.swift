@@ -16,22 +16,64 @@ public enum Softmax {
     for r in 0..<rows {
       let row = values + r * width
       let n = min(width, valid(r))
-      var peak = -Float.infinity
-      for j in 0..<n { peak = max(peak, row[j]) }
-      // Branch- and call-free, so LLVM vectorises it.
-      for j in 0..<n { row[j] = fastExp(row[j] - peak) }
-      // Eight partial sums (a float reduction is not vectorised without reassociation).
-      var partial = SIMD8<Float>(repeating: 0)
-      let full = n / 8 * 8
-      for j in Swift.stride(from: 0, to: full, by: 8) {
-        partial += SIMD8(row[j], row[j + 1], row[j + 2], row[j + 3], row[j + 4], row[j + 5], row[j + 6], row[j + 7])
-      }
-      var sum = partial.sum()
-      for j in full..<n { sum += row[j] }
-      let scale = 1 / sum
-      for j in 0..<n { row[j] *= scale }
+      forwardRow(row, count: n)
       for j in n..<width { row[j] = 0 }
     }
+  }
+
+  typealias Lanes = SIMD8<Float>
+
+  /// One row in three passes (maximum; exp stored and summed; scale), 8 lanes at a time. The
+  /// sum keeps eight partial sums over blocks of 8 plus a scalar tail, in that order.
+  @inline(__always)
+  static func forwardRow(_ row: UnsafeMutablePointer<Float>, count n: Int) {
+    let raw = UnsafeMutableRawPointer(row)
+    let full = n / Lanes.scalarCount * Lanes.scalarCount
+    var peaks = Lanes(repeating: -.infinity)
+    var j = 0
+    while j < full {
+      peaks = pointwiseMax(peaks, raw.loadUnaligned(fromByteOffset: j * 4, as: Lanes.self))
+      j += Lanes.scalarCount
+    }
+    var peak = full > 0 ? peaks.max() : -Float.infinity
+    for j in full..<n { peak = max(peak, row[j]) }
+    var partial = Lanes()
+    j = 0
+    while j < full {
+      let e = fastExp(raw.loadUnaligned(fromByteOffset: j * 4, as: Lanes.self) - peak)
+      raw.storeBytes(of: e, toByteOffset: j * 4, as: Lanes.self)
+      partial += e
+      j += Lanes.scalarCount
+    }
+    var sum = partial.sum()
+    for j in full..<n {
+      let e = fastExp(row[j] - peak)
+      row[j] = e
+      sum += e
+    }
+    let scale = 1 / sum
+    for j in 0..<n { row[j] *= scale }
+  }
+
+  /// `fastExp` on 8 lanes: the same operations lane by lane, so each lane equals the scalar
+  /// `fastExp` of its value bit for bit.
+  @inline(__always)
+  static func fastExp(_ value: Lanes) -> Lanes {
+    let x = pointwiseMin(pointwiseMax(value, Lanes(repeating: -87.3)), Lanes(repeating: 88.7))
+    let magic: Float = 12_582_912
+    let shifted = x * 1.442_695_04 + magic
+    let k = shifted - magic
+    var r = x - k * 0.693_359_375
+    r = r - k * -2.121_944_4e-4
+    var p = Lanes(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_1e-1
+    let e = p * (r * r) + r + 1
+    let kBits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- Int32(bitPattern: magic.bitPattern)
+    return e * unsafeBitCast((kBits &+ 127) &<< 23, to: Lanes.self)
   }
 
   /// `exp(x)` by Cephes' `expf` scheme, written without branches or calls so that loops over it
@@ -112,6 +154,31 @@ public enum Softmax {
       let centre = Float(dot)
       for j in 0..<n { dx[j] += p[j] * (dp[j] - centre) }
     }
+  }
+
+  /// `max x` over `count` values (−∞ when empty).
+  public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+    var peak = -Float.infinity
+    for j in 0..<count { peak = max(peak, row[j]) }
+    return peak
+  }
+
+  /// `Σ exp(x_j − shift)` in Double (libm `expf` per term, as `logSumExp`); 0 when `shift` is −∞
+  /// (every term is then −∞ too: an all-masked part).
+  public static func sumOfExp(_ row: UnsafePointer<Float>, count: Int, shift: Float) -> Double {
+    if shift == -.infinity { return 0 }
+    var sum: Double = 0
+    for j in 0..<count { sum += Double(expf(row[j] - shift)) }
+    return sum
+  }
+
+  /// `log(e^a · sa + e^b · sb)`: the log-sum-exp of two parts given as (peak, Σ exp(x − peak)),
+  /// e.g. the text and timestamp parts of a vocabulary.
+  public static func logAddExp(_ a: Float, _ sa: Double, _ b: Float, _ sb: Double) -> Float {
+    let peak = max(a, b)
+    if peak == -.infinity { return peak }
+    let sum = (a == -.infinity ? 0 : sa * exp(Double(a - peak))) + (b == -.infinity ? 0 : sb * exp(Double(b - peak)))
+    return peak + Float(log(sum))
   }
 
   /// `log Σ exp(x)` of one row, stable.

@@ -1,0 +1,294 @@
+/// The LEAF-XBench runner (DESIGN §8; docs/metrics.md): decodes each utterance of a manifest
+/// once, explains it with every method from the same decoding (each method timed on its own),
+/// and scores every method with the chosen metrics. Per-utterance results go to a JSON Lines
+/// file as each utterance finishes; a rerun with the same configuration skips what is there.
+///
+/// Priorities: the same seed gives the same numbers (the token subset, INF masks, noise and
+/// the `random` method are all seeded from `seed` and the utterance id, and a method's
+/// numbers do not depend on which other methods run beside it); then cost: the masks of
+/// every sampled token of one method and window go to the MaskedScorer in one call, and the
+/// masks that do not depend on the token (unmasked, INF) are shared by all tokens and methods.
+public struct LeafXBench {
+  public let model: WhisperModel
+  /// Name of the model in the results' configuration (`tiny.en`, a path…).
+  public var modelName: String
+  public var methods: [AttributionMethod]
+  public var metrics: [BenchMetric]
+  /// Seeds the token subset, the INF masks, the STAB noise and the `random` method.
+  public var seed: UInt64
+  /// Tokens per utterance on which the deletion, insertion and SaCo metrics run (a seeded
+  /// sample; 0 = every token). INF, SPR, STAB and TLoc always use every token (word).
+  public var tokensPerUtterance: Int
+  public var options: ExplainOptions
+  public var decoding: DecodingOptions
+
+  public static let defaultTokensPerUtterance = 8
+
+  public init(
+    model: WhisperModel, modelName: String, methods: [AttributionMethod], metrics: [BenchMetric] = BenchMetric.allCases,
+    seed: UInt64 = 0, tokensPerUtterance: Int = defaultTokensPerUtterance, options: ExplainOptions = ExplainOptions(),
+    decoding: DecodingOptions = Explainer.defaultDecoding
+  ) {
+    self.model = model
+    self.modelName = modelName
+    self.methods = methods
+    self.metrics = metrics
+    self.seed = seed
+    self.tokensPerUtterance = tokensPerUtterance
+    self.options = options
+    self.decoding = decoding
+  }
+
+  /// What changes the numbers, apart from the methods and metrics.
+  public var config: String {
+    "model=\(modelName) seed=\(seed) tokens=\(tokensPerUtterance) tau=\(options.tau) depth=\(options.depth.rawValue) "
+      + "beam=\(decoding.beamSize) timestamps=\(!decoding.withoutTimestamps)"
+  }
+
+  var groups: [BenchMetric.Group] { BenchMetric.Group.allCases.filter { g in metrics.contains { $0.group == g } } }
+
+  /// Runs every utterance (skipping what `results` already holds for this configuration) and
+  /// returns the results of `utterances` × `methods`.
+  /// - Parameters:
+  ///   - results: the JSON Lines file to resume from and append to (nil: keep in memory).
+  ///   - progress: one line per step, for stderr.
+  public func run(
+    _ utterances: [Manifest.Utterance], results: BenchResultsFile?, progress: ((String) -> Void)? = nil
+  ) throws -> [UtteranceResult] {
+    try options.validate()
+    guard tokensPerUtterance >= 0 else {
+      throw LeafXError.invalidArgument(argument: "--tokens", reason: "\(tokensPerUtterance) must be ≥ 0")
+    }
+    let wanted = Set(groups)
+    var done: [String: UtteranceResult] = [:]
+    for r in try results?.read() ?? [] where r.config == config && wanted.isSubset(of: Set(r.groups)) {
+      done[r.id + "\u{1}" + r.method] = r
+    }
+    var all: [UtteranceResult] = []
+    for (n, utterance) in utterances.enumerated() {
+      let missing = methods.filter { done[utterance.id + "\u{1}" + $0.rawValue] == nil }
+      let tag = "[\(n + 1)/\(utterances.count)] \(utterance.id)"
+      if !missing.isEmpty {
+        progress?("\(tag): \(missing.map(\.rawValue).joined(separator: ","))")
+        let fresh = try evaluate(utterance, methods: missing) { progress?("\(tag): \($0)") }
+        try results?.append(fresh)
+        for r in fresh { done[r.id + "\u{1}" + r.method] = r }
+      } else {
+        progress?("\(tag): already in the results file")
+      }
+      for method in methods {
+        if let r = done[utterance.id + "\u{1}" + method.rawValue] { all.append(r) }
+      }
+    }
+    return all
+  }
+
+  /// Running sums of one method's per-token scores on one utterance.
+  struct Sums {
+    var sum: [BenchMetric: Double] = [:]
+    var count: [BenchMetric: Int] = [:]
+
+    mutating func add(_ metric: BenchMetric, _ value: Double) {
+      guard value.isFinite else { return }
+      sum[metric, default: 0] += value
+      count[metric, default: 0] += 1
+    }
+  }
+
+  /// Scores `methods` on one utterance.
+  func evaluate(
+    _ utterance: Manifest.Utterance, methods: [AttributionMethod], progress: ((String) -> Void)? = nil
+  ) throws -> [UtteranceResult] {
+    let pcm = try AudioDecoder.load(path: utterance.audio).samples
+    let explainer = Explainer(model: model, options: options, decoding: decoding)
+    let transcript = try transcribe(pcm)
+    let tokenizer = model.tokenizer
+    let textTokens = transcript.windows.reduce(0) { $0 + $1.tokens.filter { !tokenizer.isSpecial($0) }.count }
+    let sampled = Self.sampleTokens(count: textTokens, keep: tokensPerUtterance, seed: Self.seed(seed, utterance.id, salt: 1))
+    let wanted = Set(groups)
+
+    var sums = [Sums](repeating: Sums(), count: methods.count)
+    var seconds = [Double](repeating: 0, count: methods.count)
+    var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
+
+    try explainer.forEachWindow(pcm, transcript: transcript, methods: methods) { w in
+      for m in methods.indices {
+        seconds[m] += w.seconds[m]
+        tokens[m] += w.tokens[m]
+        if wanted.contains(.spr) {
+          for t in w.tokens[m] { sums[m].add(.spr, Sparsity.spr(t.attribution.values)) }
+        }
+      }
+      let count = w.tokens.first?.count ?? 0
+      let needsScorer = wanted.contains(.inf) || !wanted.isDisjoint(with: [.deletion, .insertion, .saco])
+      guard count > 0, needsScorer else { return }
+      let scorer = try w.scorer()
+      let frames = scorer.frames
+      guard scorer.tokenCount == count, w.tokens.allSatisfy({ $0.allSatisfy { $0.attribution.values.count == frames } }) else {
+        throw LeafXError.internal("window \(w.index): the masked scorer's \(scorer.tokenCount) tokens × \(frames) frames do not match the attributions")
+      }
+
+      // Token-independent masks: unmasked, then INF's.
+      var generator = SeededGenerator(seed: Self.seed(seed, utterance.id, salt: 2 &+ UInt64(w.index)))
+      let infMasks = wanted.contains(.inf) ? Infidelity.masks(frames: frames, generator: &generator) : []
+      progress?("window \(w.index): \(1 + infMasks.count) shared masked passes")
+      let shared = try scorer.logProbs(keeping: [[Bool](repeating: true, count: frames)] + infMasks)
+      let full = shared[0]
+      if wanted.contains(.inf) {
+        for m in methods.indices {
+          for k in 0..<count {
+            sums[m].add(
+              .inf,
+              Infidelity.infidelity(w.tokens[m][k].attribution.values, masks: infMasks, full: full[k], masked: shared[1...].map { $0[k] }))
+          }
+        }
+      }
+
+      // Token-dependent masks of the sampled tokens, one call per method.
+      let local = (0..<count).filter { sampled.contains(w.tokens[0][$0].index) }
+      guard !local.isEmpty, !wanted.isDisjoint(with: [.deletion, .insertion, .saco]) else { return }
+      for (m, method) in methods.enumerated() {
+        var batch = MaskBatch()
+        var slots: [(k: Int, deletion: [Int], insertion: [Int], saco: [Int])] = []
+        for k in local {
+          let values = w.tokens[m][k].attribution.values
+          slots.append(
+            (
+              k,
+              wanted.contains(.deletion) ? batch.add(Deletion.masks(values)) : [],
+              wanted.contains(.insertion) ? batch.add(Insertion.masks(values)) : [],
+              wanted.contains(.saco) ? batch.add(SaCo.masks(values)) : []
+            ))
+        }
+        progress?("window \(w.index): \(method.rawValue), \(local.count) tokens, \(batch.masks.count) masked passes")
+        let scores = try scorer.logProbs(keeping: batch.masks)
+        for slot in slots {
+          let k = slot.k
+          let values = w.tokens[m][k].attribution.values
+          if !slot.deletion.isEmpty {
+            let d = Deletion.scores(full: full[k], masked: slot.deletion.map { scores[$0][k] })
+            sums[m].add(.dAOPC, d.dAOPC)
+            sums[m].add(.aopc, d.aopc)
+          }
+          if !slot.insertion.isEmpty {
+            sums[m].add(.insertion, Insertion.scores(full: full[k], masked: slot.insertion.map { scores[$0][k] }).auc)
+          }
+          if !slot.saco.isEmpty {
+            sums[m].add(.saco, SaCo.coefficient(values, full: full[k], masked: slot.saco.map { scores[$0][k] }))
+          }
+        }
+      }
+    }
+
+    if wanted.contains(.localization) {
+      for m in methods.indices {
+        let words = explainer.words(tokens[m], language: transcript.language)
+        let pairs = WordMatching.match(decoded: words.map(\.word), reference: utterance.words.map(\.word))
+        for (d, r) in pairs {
+          let a = words[d].attribution
+          let span = utterance.words[r]
+          let s = Localization.scores(
+            values: a.values, offset: a.offset, start: span.start, end: span.end, halfMassStart: a.start, halfMassEnd: a.end)
+          sums[m].add(.tloc, s.tloc)
+          sums[m].add(.pointing, s.pointing)
+          sums[m].add(.massInSpan, s.massInSpan)
+          sums[m].add(.midpoint, s.midpointInSpan)
+        }
+      }
+    }
+
+    if wanted.contains(.stab) {
+      var generator = SeededGenerator(seed: Self.seed(seed, utterance.id, salt: 3))
+      let perturbations: [(BenchMetric, [Float], Int)] = [
+        (.stabNoise, Stability.noisy(pcm, generator: &generator), 0),
+        (.stabShift, Stability.shifted(pcm), Stability.shiftFrames),
+      ]
+      for (metric, perturbed, shiftBack) in perturbations {
+        progress?("\(metric.rawValue): decoding and explaining the perturbed audio")
+        let other = try perturbedTokens(perturbed, methods: methods)
+        for m in methods.indices {
+          let pairs = Stability.identicalTokens(tokens[m].map(\.id), other[m].map(\.id))
+          for (a, b) in pairs {
+            sums[m].add(metric, Stability.cosine(tokens[m][a].attribution, other[m][b].attribution, shiftBack: shiftBack))
+          }
+        }
+      }
+    }
+
+    let groupList = groups
+    return methods.indices.map { m in
+      var means: [String: Double] = [:]
+      var counts: [String: Int] = [:]
+      for metric in metrics {
+        guard let n = sums[m].count[metric], n > 0 else { continue }
+        means[metric.rawValue] = sums[m].sum[metric]! / Double(n)
+        counts[metric.rawValue] = n
+      }
+      return UtteranceResult(
+        config: config, id: utterance.id, method: methods[m].rawValue, groups: groupList, metrics: means, counts: counts,
+        seconds: seconds[m])
+    }
+  }
+
+  /// Greedy decoding as `leafx explain` does it (timestamps beyond one window), keeping each
+  /// window's encoder output for the explanations.
+  func transcribe(_ pcm: [Float]) throws -> Transcript {
+    var options = decoding
+    if pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
+    var transcriber = Transcriber(model: model, options: options)
+    transcriber.retainAudioContext = true
+    return try transcriber.transcribe(pcm)
+  }
+
+  /// Every method's explained tokens on perturbed audio (decoded again). The `random` method
+  /// gets the next seed: an input-independent map must be drawn afresh, as it would be for
+  /// any other recording, or it would look perfectly stable.
+  func perturbedTokens(_ pcm: [Float], methods: [AttributionMethod]) throws -> [[ExplainedToken]] {
+    var perturbedOptions = options
+    perturbedOptions.seed = options.seed &+ 1
+    let explainer = Explainer(model: model, options: perturbedOptions, decoding: decoding)
+    var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
+    try explainer.forEachWindow(pcm, transcript: try transcribe(pcm), methods: methods) { w in
+      for m in methods.indices { tokens[m] += w.tokens[m] }
+    }
+    return tokens
+  }
+
+  /// A seeded subset of `keep` of `count` token indices (all when `keep` is 0 or ≥ count).
+  static func sampleTokens(count: Int, keep: Int, seed: UInt64) -> Set<Int> {
+    guard keep > 0, keep < count else { return Set(0..<count) }
+    var generator = SeededGenerator(seed: seed)
+    var indices = Array(0..<count)
+    for i in 0..<keep {
+      let j = i + Int(generator.next() % UInt64(count - i))
+      indices.swapAt(i, j)
+    }
+    return Set(indices.prefix(keep))
+  }
+
+  /// A seed for one purpose (`salt`) and one utterance: FNV-1a of the id mixed with both.
+  static func seed(_ seed: UInt64, _ id: String, salt: UInt64) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in id.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01B3
+    }
+    return hash ^ (seed &* 0x9E37_79B9_7F4A_7C15) ^ (salt &* 0xD1B5_4A32_D192_ED03)
+  }
+}
+
+/// Masks for one MaskedScorer call, each distinct mask once.
+struct MaskBatch {
+  private(set) var masks: [[Bool]] = []
+  private var index: [[Bool]: Int] = [:]
+
+  /// Adds `new` and returns the position of each in `masks`.
+  mutating func add(_ new: [[Bool]]) -> [Int] {
+    new.map { mask in
+      if let i = index[mask] { return i }
+      index[mask] = masks.count
+      masks.append(mask)
+      return masks.count - 1
+    }
+  }
+}

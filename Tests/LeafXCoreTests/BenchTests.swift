@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import LeafXCore
+
+/// The benchmark runner on real dev utterances with tiny.en (kept small: the perturbation
+/// metrics cost one encoder pass per mask), and its table arithmetic.
+@Suite(.serialized) struct BenchTests {
+  static let fixture: Result<(WhisperModel, [Manifest.Utterance]), any Error> = Result {
+    let model = try WhisperModel.load(path: try FormatsFixtures.modelDirectory("tiny.en"))
+    let manifest = try Manifest(path: FormatsFixtures.sourceRoot + "/../shared/data/dev/manifest.jsonl")
+    return (model, manifest.utterances)
+  }
+
+  func utterances(_ ids: [String]) throws -> [Manifest.Utterance] {
+    let all = try Self.fixture.get().1
+    return try ids.map { id in try #require(all.first { $0.id == id }) }
+  }
+
+  /// Set LEAFX_BENCH_TESTS=1 (`make test-bench`) for the tests that run hundreds of masked
+  /// encoder passes; too slow for `make test`'s debug build.
+  static let slowTestsEnabled = ProcessInfo.processInfo.environment["LEAFX_BENCH_TESTS"] == "1"
+
+  /// The cheap metrics: 11 masked passes and one decoding per run.
+  @Test func sameSeedGivesTheSameTable() throws {
+    let (model, _) = try Self.fixture.get()
+    let chosen = try utterances(["2830-3980-0043"])
+    let bench = LeafXBench(
+      model: model, modelName: "tiny.en", methods: [.raa, .random], metrics: [.tloc, .spr, .inf],
+      seed: 5, tokensPerUtterance: 1, options: ExplainOptions(seed: 5))
+    let first = try bench.run(chosen, results: nil)
+    let second = try bench.run(chosen, results: nil)
+    #expect(first.count == 2)
+    #expect(first.map(\.metrics) == second.map(\.metrics))
+    #expect(first.map(\.counts) == second.map(\.counts))
+    for r in first { #expect(Set(r.metrics.keys) == ["tloc", "spr", "inf"], "\(r.method)") }
+  }
+
+  @Test func tokenSampleAndSeedsDependOnSeedAndUtterance() {
+    let a = LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(0, "u1", salt: 1))
+    #expect(a.count == 8 && a.allSatisfy { (0..<40).contains($0) })
+    #expect(a == LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(0, "u1", salt: 1)))
+    #expect(a != LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(1, "u1", salt: 1)))
+    #expect(a != LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(0, "u2", salt: 1)))
+    #expect(LeafXBench.sampleTokens(count: 5, keep: 8, seed: 3) == Set(0..<5))
+    #expect(LeafXBench.sampleTokens(count: 5, keep: 0, seed: 3) == Set(0..<5))
+  }
+
+  /// Every metric, two methods, one sampled token (~50 masked passes per run).
+  @Test(.enabled(if: slowTestsEnabled)) func sameSeedGivesTheSameTableOnEveryMetric() throws {
+    let (model, _) = try Self.fixture.get()
+    let chosen = try utterances(["2830-3980-0043"])
+    let bench = LeafXBench(
+      model: model, modelName: "tiny.en", methods: [.raa, .random], metrics: BenchMetric.allCases, seed: 5,
+      tokensPerUtterance: 1, options: ExplainOptions(seed: 5))
+    let first = try bench.run(chosen, results: nil)
+    let second = try bench.run(chosen, results: nil)
+    #expect(first.map(\.metrics) == second.map(\.metrics))
+    for r in first {
+      #expect(Set(r.metrics.keys) == Set(BenchMetric.allCases.map(\.rawValue)), "\(r.method): \(r.metrics.keys.sorted())")
+      #expect(r.counts["d-aopc"] == 1)
+    }
+    // The noisy decoding is seeded too; a fresh random map is drawn for it (docs/metrics.md).
+    let random = try #require(first.last?.metrics["stab-noise"])
+    #expect(random < 0.9)
+  }
+
+  /// ~60 masked passes.
+  @Test(.enabled(if: slowTestsEnabled)) func attentionMethodsBeatRandom() throws {
+    let (model, _) = try Self.fixture.get()
+    let chosen = try utterances(["1688-142285-0002", "2033-164914-0005"])
+    let bench = LeafXBench(
+      model: model, modelName: "tiny.en", methods: [.raa, .gradRollout, .random], metrics: [.dAOPC, .tloc], seed: 0,
+      tokensPerUtterance: 2)
+    let summary = BenchSummary(results: try bench.run(chosen, results: nil), methods: ["raa", "grad-rollout", "random"], metrics: [.dAOPC, .tloc])
+    let random = try #require(summary.rows.last)
+    let randomDAOPC = try #require(random.values[.dAOPC]?.mean)
+    let randomTLoc = try #require(random.values[.tloc]?.mean)
+    for row in summary.rows.dropLast() {
+      let dAOPC = try #require(row.values[.dAOPC]?.mean)
+      let tloc = try #require(row.values[.tloc]?.mean)
+      #expect(dAOPC < randomDAOPC, "\(row.method) D-AOPC \(dAOPC), random \(randomDAOPC)")
+      #expect(tloc > randomTLoc, "\(row.method) TLoc \(tloc), random \(randomTLoc)")
+    }
+  }
+
+  @Test func resultsFileResumesAndKeepsTheLastLine() throws {
+    let path = NSTemporaryDirectory() + "leafx-bench-\(getpid()).jsonl"
+    defer { unlink(path) }
+    let file = BenchResultsFile(path: path)
+    #expect(try file.read().isEmpty)
+    let a = UtteranceResult(
+      config: "c", id: "u1", method: "raa", groups: [.deletion], metrics: ["d-aopc": 0.125], counts: ["d-aopc": 3], seconds: 0.5)
+    var b = a
+    b.metrics["d-aopc"] = 0.25
+    try file.append([a])
+    try file.append([b])
+    #expect(try file.read() == [b])
+    // A truncated last line (an interrupted write) is skipped, not an error.
+    let fd = open(path, O_WRONLY | O_APPEND)
+    _ = "{\"config\": \"c".withCString { write(fd, $0, strlen($0)) }
+    close(fd)
+    #expect(try file.read() == [b])
+  }
+
+  @Test func summaryIntervalsAndNormalisation() {
+    func result(_ method: String, _ id: String, _ d: Double, _ t: Double) -> UtteranceResult {
+      UtteranceResult(
+        config: "c", id: id, method: method, groups: [.deletion, .localization], metrics: ["d-aopc": d, "tloc": t],
+        counts: [:], seconds: 1)
+    }
+    let results = [
+      result("a", "1", 0.1, 0.9), result("a", "2", 0.2, 0.8), result("a", "3", 0.3, 0.7),
+      result("b", "1", 0.5, 0.1), result("b", "2", 0.5, 0.2), result("b", "3", 0.5, 0.3),
+      result("c", "1", 0.3, 0.5), result("c", "2", 0.3, 0.5), result("c", "3", 0.3, 0.5),
+    ]
+    let summary = BenchSummary(results: results, methods: ["a", "b", "c"], metrics: [.dAOPC, .tloc])
+    let a = summary.rows[0]
+    let d = a.values[.dAOPC]!
+    #expect(abs(d.mean - 0.2) < 1e-12)
+    #expect(abs(d.high! - d.mean - 4.303 * 0.1 / 3.0.squareRoot()) < 1e-9)
+    // Lower D-AOPC is better: a (0.2) normalises to 1, b (0.5) to 0, c (0.3) to 2/3.
+    #expect(abs(a.normalised[.dAOPC]! - 1) < 1e-12)
+    #expect(abs(summary.rows[1].normalised[.dAOPC]! - 0) < 1e-12)
+    #expect(abs(summary.rows[2].normalised[.dAOPC]! - 2.0 / 3) < 1e-12)
+    #expect(abs(summary.rows[1].normalised[.tloc]! - 0) < 1e-12)
+    #expect(summary.markdown().contains("| a | 3 | 0.200 ±0.248 | 0.800 ±0.248 | 1.000 |"))
+  }
+}

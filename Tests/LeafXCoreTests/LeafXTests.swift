@@ -1,0 +1,95 @@
+import Testing
+
+@testable import LeafXCore
+
+/// The product LEAF-X's parts on hand-made traces with known answers (Methods/LeafX.swift).
+struct LeafXTests {
+  /// A trace of one row over `frames` audio frames and `padding` extra padding frames; per
+  /// layer, per head, the raw row (audio then padding).
+  func trace(_ rows: [[[Float]]], frames: Int) -> AttentionTrace {
+    let total = rows[0][0].count
+    let identity: [Float] = [1]
+    return AttentionTrace(
+      tokens: [0], frames: frames, totalFrames: total, rawCross: rows,
+      selfAttention: rows.map { $0.map { _ in identity } })
+  }
+
+  @Test func headsThatLookAtPaddingCountForLess() {
+    // Same shape over the audio; head 1 puts half its mass on padding.
+    let t = trace([[[0.5, 0.5, 0, 0], [0.25, 0.25, 0.5, 0]]], frames: 2)
+    let w = LeafX.headWeights(t, layer: 0, row: 0, recipe: .init(), options: ExplainOptions(), gradients: nil)
+    #expect(abs(w[0] - 2.0 / 3) < 1e-5 && abs(w[1] - 1.0 / 3) < 1e-5, "\(w)")
+  }
+
+  @Test func sinkHeadsAreRecognisedByWhatEveryTokenShares() {
+    // Head 0 gives every row frame 0 (a sink); head 1 follows the tokens along the diagonal.
+    let sink: [Float] = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]
+    let follow: [Float] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]
+    let t = AttentionTrace(
+      tokens: [0, 1, 2], frames: 4, totalFrames: 4, rawCross: [[sink, follow]],
+      selfAttention: [[[Float](repeating: 0, count: 9), [Float](repeating: 0, count: 9)]])
+    let mass = LeafX.sinkMass(t, layer: 0, rows: [0, 1, 2])
+    #expect(mass[0] == [0, 1, 1])
+    #expect(mass[1] == [0, 0, 0])
+    let out = LeafX.attributions(
+      t, rows: [0, 1, 2], layers: 0..<1, recipe: .init(), options: ExplainOptions(), gradients: { _ in nil }, deltas: nil)
+    // Row 0 cannot tell yet (both heads on frame 0); later rows follow the diagonal head only.
+    #expect(out[0] == [1, 0, 0, 0])
+    #expect(out[1] == [0, 1, 0, 0])
+    #expect(out[2] == [0, 0, 1, 0])
+  }
+
+  @Test func focusedHeadsCountForMoreByTheirEntropy() {
+    let t = trace([[[1, 0, 0, 0], [0.25, 0.25, 0.25, 0.25]]], frames: 4)
+    let options = ExplainOptions(tau: 0.5)
+    let w = LeafX.headWeights(t, layer: 0, row: 0, recipe: .init(), options: options, gradients: nil)
+    // exp(−0/τ) : exp(−log 4/τ) = 1 : 1/16
+    #expect(abs(w[0] / w[1] - 16) < 1e-3, "\(w)")
+    let mean = LeafX.headWeights(t, layer: 0, row: 0, recipe: .init(entropyHeads: false), options: options, gradients: nil)
+    #expect(mean == [0.5, 0.5])
+  }
+
+  @Test func gradientRelevanceWeighsHeadsAndFallsBackWhenAllAreZero() {
+    let t = trace([[[0.5, 0.5], [0.5, 0.5]]], frames: 2)
+    let helpful = CroppedGradients(cross: [[[1, 1], [-1, -1]]], selfAttention: [[[0], [0]]])
+    let w = LeafX.headWeights(t, layer: 0, row: 0, recipe: .init(gradient: true), options: ExplainOptions(), gradients: helpful)
+    #expect(w == [1, 0])
+    let useless = CroppedGradients(cross: [[[-1, -1], [-1, -1]]], selfAttention: [[[0], [0]]])
+    let fallback = LeafX.headWeights(
+      t, layer: 0, row: 0, recipe: .init(gradient: true), options: ExplainOptions(), gradients: useless)
+    #expect(fallback == [0.5, 0.5])
+  }
+
+  @Test func layersEnterWithTheirOwnWeightNotDoubled() {
+    // Layer 0 looks at frame 1, layer 1 at frame 3; equal weights without causal deltas.
+    let t = trace([[[0, 1, 0, 0]], [[0, 0, 0, 1]]], frames: 4)
+    let plain = LeafX.attribution(
+      t, row: 0, layers: 0..<2, recipe: .init(), options: ExplainOptions(), gradients: nil, deltas: nil)
+    #expect(plain == [0, 0.5, 0, 0.5])
+    // The paper's rollout on the same maps weighs layer 0 twice as much as layer 1.
+    let paper = LeafXPaper.attributions(t, rows: [0], layers: 0..<2, options: ExplainOptions())[0]
+    #expect(abs(paper[1] / paper[3] - 2) < 1e-5, "\(paper)")
+    let causal = LeafX.attribution(
+      t, row: 0, layers: 0..<2, recipe: .init(causal: true), options: ExplainOptions(), gradients: nil, deltas: [-0.5, 2])
+    #expect(causal == [0, 0, 0, 1])
+    let noEvidence = LeafX.attribution(
+      t, row: 0, layers: 0..<2, recipe: .init(causal: true), options: ExplainOptions(), gradients: nil, deltas: [-1, 0])
+    #expect(noEvidence == plain)
+  }
+
+  @Test func causalWeightsAreTheShareOfPositiveDeltas() {
+    #expect(LeafX.layerWeights([-1, 1, 3], use: true) == [0, 0.25, 0.75])
+    #expect(LeafX.layerWeights([-1, 0, .nan], use: true) == [Float](repeating: 1 / 3, count: 3))
+    #expect(LeafX.layerWeights([5, 1], use: false) == [0.5, 0.5])
+  }
+
+  @Test func defaultDepthIsTheMethodsOwn() {
+    #expect(ExplainOptions(method: .leafx).layers(of: 6) == 4..<6)
+    #expect(ExplainOptions(method: .leafx).layers(of: 4) == 2..<4)
+    #expect(ExplainOptions(method: .leafx).layers(of: 12) == 8..<12)
+    #expect(ExplainOptions(method: .leafx).layers(of: 1) == 0..<1)
+    #expect(ExplainOptions(method: .leafxCausalOneLayer).layers(of: 4) == 3..<4)
+    #expect(ExplainOptions(method: .leafxPaper).layers(of: 4) == 0..<4)
+    #expect(ExplainOptions(method: .leafx, depth: .full).layers(of: 4) == 0..<4)
+  }
+}

@@ -1,0 +1,38 @@
+"""leafx for Python: Whisper transcription and token-to-time attributions through libleafx's
+C ABI (ctypes; no compiled extension).
+
+    import leafx
+    model = leafx.Model("tiny.en")
+    explanation = model.explain("jfk.wav", method="leafx")
+    explanation.attributions        # float32 [n_tokens, n_frames] over 20 ms frames
+    for word in explanation.words:
+        print(word.text, word.start, word.end)
+
+libleafx is found through $LEAFX_LIBRARY, pkg-config, or the standard library path.
+"""
+from ._library import library_path
+from .attention import AttentionExplanation, explain_attention
+from .audio import SAMPLE_RATE_HZ, load_audio
+from .errors import (
+    CancelledError, FileError, FormatError, InternalError, InvalidArgumentError, LeafxError,
+    LibraryNotFoundError, MisuseError, OutOfMemoryError, UnsupportedError,
+)
+from .model import Model
+from .result import Explanation, Result, Segment, Token, Word
+
+__version__ = "0.1.0"
+
+
+def version():
+    """The loaded libleafx's version ("0.1.0")."""
+    from ._library import library
+    return library().leafx_version().decode()
+
+
+__all__ = [
+    "Model", "Result", "Explanation", "Segment", "Token", "Word", "load_audio", "SAMPLE_RATE_HZ",
+    "explain_attention", "AttentionExplanation",
+    "version", "library_path", "LeafxError", "InvalidArgumentError", "MisuseError", "FileError",
+    "FormatError", "UnsupportedError", "OutOfMemoryError", "InternalError", "CancelledError",
+    "LibraryNotFoundError",
+]

@@ -1,0 +1,234 @@
+"""leafx.Model: a loaded Whisper model that transcribes and explains."""
+import ctypes
+import math
+import os
+import weakref
+
+from . import _abi
+from ._library import check, library
+from .audio import pcm_16k
+from .errors import InvalidArgumentError
+from .result import Explanation, Result
+
+_FORMATS = {"auto": 0, "ctranslate2": 1, "ggml": 2, "safetensors": 3}
+
+# transcribe() keywords written straight into leafx_transcribe_params (same names, same
+# meaning as faster-whisper's WhisperModel.transcribe).
+_NUMBER_OPTIONS = ("beam_size", "patience", "best_of", "length_penalty", "max_initial_timestamp_s", "seed")
+_BOOL_OPTIONS = ("condition_on_previous_text", "without_timestamps", "suppress_blank")
+# None disables the check (NAN in C), as in faster-whisper.
+_THRESHOLDS = ("compression_ratio_threshold", "log_prob_threshold", "no_speech_threshold")
+
+
+def _utf8(value, name):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}")
+    return value.encode("utf-8")
+
+
+# Fields of leafx_explain_params settable through explain(**method_params): the plain
+# numbers, not the pointers and callbacks the keywords above manage.
+_METHOD_PARAMS = {name for name, ctype in _abi.ExplainParams._fields_
+                  if name not in ("struct_size", "tau", "epsilon", "depth", "seed")
+                  and getattr(ctype, "_type_", None) in tuple("bBhHiIlLqQfd?")}
+
+
+def depth_value(depth):
+    """The leafx_depth of "default", "full", "last-half", "last-third", "middle-half" or "1" (also the int 1)."""
+    if str(depth) not in _abi.DEPTHS:
+        raise InvalidArgumentError(f"depth {depth!r}: one of {', '.join(_abi.DEPTHS)}")
+    return _abi.DEPTHS[str(depth)]
+
+
+class _Callbacks:
+    """The progress and abort callbacks of one call. A Python exception raised in the
+    caller's progress function (or a KeyboardInterrupt delivered while leafx calls back)
+    cancels the call through the abort callback and is re-raised once leafx returns."""
+
+    def __init__(self, progress):
+        self.user_progress = progress
+        self.error = None
+        self.progress = _abi.ProgressCallback(self._on_progress) if progress else _abi.ProgressCallback()
+        self.abort = _abi.AbortCallback(self._on_abort)
+
+    def _on_progress(self, fraction, stage, _user_data):
+        if self.error is None:
+            try:
+                self.user_progress(fraction, stage.decode() if stage else "")
+            except BaseException as error:  # re-raised once leafx returns
+                self.error = error
+
+    def _on_abort(self, _user_data):
+        try:
+            return 1 if self.error is not None else 0
+        except BaseException as error:  # a KeyboardInterrupt delivered here
+            self.error = error
+            return 1
+
+    def install(self, params):
+        params.progress = self.progress
+        params.abort = self.abort
+
+    def check(self, status, out):
+        """Raises the callback's exception, or leafx's error; frees a result the call made
+        anyway (it finished before it polled the abort callback)."""
+        if self.error is not None:
+            if status == _abi.OK:
+                library().leafx_result_free(out)
+            raise self.error
+        check(status)
+
+
+class Model:
+    """A Whisper model loaded by libleafx.
+
+    path_or_name: a CTranslate2 or Hugging Face model directory, a whisper.cpp ggml file,
+    or a name ("tiny.en", "base") looked up in the model cache $LEAFX_MODELS (default
+    ~/.cache/leafx/models), as the leafx command line does.
+    threads: OpenBLAS threads (0 keeps OpenBLAS's setting; process-wide).
+    format: "auto", "ctranslate2", "ggml" or "safetensors".
+
+    One model may be used by many threads at once (calls release the GIL). close() frees it
+    early; it is also freed when garbage-collected.
+    """
+
+    def __init__(self, path_or_name="tiny.en", *, threads=0, format="auto"):
+        lib = library()
+        if format not in _FORMATS:
+            raise InvalidArgumentError(f"format {format!r}: one of {', '.join(_FORMATS)}")
+        params = _abi.ModelParams()
+        check(lib.leafx_model_params_init(ctypes.byref(params), ctypes.sizeof(params)))
+        params.n_threads = threads
+        params.format = _FORMATS[format]
+        handle = ctypes.c_void_p()
+        check(lib.leafx_model_load(os.fsencode(path_or_name), ctypes.byref(params), ctypes.byref(handle)))
+        self._lib = lib
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, lib.leafx_model_free, handle)
+        self.path = os.fspath(path_or_name)
+        info = _abi.ModelDescription(struct_size=ctypes.sizeof(_abi.ModelDescription))
+        check(lib.leafx_model_info(handle, ctypes.byref(info)))
+        self.info = {name: getattr(info, name) for name, _ in _abi.ModelDescription._fields_[1:]}
+        self.info["name"] = info.name.decode("utf-8", "replace")
+        self.info["format"] = info.format.decode()
+        self.info["is_multilingual"] = bool(info.is_multilingual)
+        self.name = self.info["name"]
+
+    def _live_handle(self):
+        if not self._finalizer.alive:
+            raise ValueError("the model is closed")
+        return self._handle
+
+    def close(self):
+        """Frees the model; results already returned stay usable."""
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return f"<leafx.Model {self.name} ({self.info['format']}) from {self.path!r}>"
+
+    def _transcribe_params(self, options):
+        params = _abi.TranscribeParams()
+        check(self._lib.leafx_transcribe_params_init(ctypes.byref(params), ctypes.sizeof(params)))
+        options = dict(options)
+        if "language" in options:
+            params.language = _utf8(options.pop("language"), "language")
+        if "task" in options:
+            task = options.pop("task")
+            if task not in _abi.TASKS:
+                raise InvalidArgumentError(f"task {task!r}: one of {', '.join(_abi.TASKS)}")
+            params.task = _abi.TASKS[task]
+        if "initial_prompt" in options:
+            params.initial_prompt = _utf8(options.pop("initial_prompt"), "initial_prompt")
+        if "temperature" in options:
+            temperature = options.pop("temperature")
+            values = [temperature] if isinstance(temperature, (int, float)) else list(temperature)
+            array = (ctypes.c_float * len(values))(*values)
+            params.temperatures = ctypes.cast(array, ctypes.POINTER(ctypes.c_float))
+            params.n_temperatures = len(values)
+            params._temperatures = array  # kept alive with the struct
+        for name in _THRESHOLDS:
+            if name in options:
+                value = options.pop(name)
+                setattr(params, name, math.nan if value is None else value)
+        for name in _BOOL_OPTIONS:
+            if name in options:
+                setattr(params, name, 1 if options.pop(name) else 0)
+        for name in _NUMBER_OPTIONS:
+            if name in options:
+                setattr(params, name, options.pop(name))
+        if options:
+            raise TypeError(f"unknown transcription option(s): {', '.join(sorted(options))}")
+        return params
+
+    def transcribe(self, audio, *, progress=None, **options):
+        """Transcribes `audio` (a file path, or float32 samples at 16 kHz mono) with Whisper's
+        long-form algorithm. Options, with faster-whisper's names and defaults: language
+        (None: detect), task ("transcribe" | "translate"), beam_size (5), patience (1),
+        best_of (5), length_penalty (1), temperature (0, 0.2, ..., 1.0: a float or a
+        sequence), compression_ratio_threshold (2.4), log_prob_threshold (-1),
+        no_speech_threshold (0.6; None disables each check), condition_on_previous_text
+        (True), without_timestamps (False), max_initial_timestamp_s (1), suppress_blank
+        (True), initial_prompt (None), seed (0).
+        progress: optional callable(fraction, stage); an exception it raises cancels the call
+        and propagates. Returns a leafx.Result.
+        """
+        pcm = pcm_16k(audio, "transcribe")
+        params = self._transcribe_params(options)
+        callbacks = _Callbacks(progress)
+        callbacks.install(params)
+        out = ctypes.c_void_p()
+        status = self._lib.leafx_transcribe(self._live_handle(), pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                            pcm.size, ctypes.byref(params), ctypes.byref(out))
+        callbacks.check(status, out)
+        return Result(out, pcm.size)
+
+    def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="default", seed=0,
+                beam_size=None, language=None, progress=None, **method_params):
+        """Transcribes `audio` (a file path, or float32 samples at 16 kHz mono) greedily
+        without timestamps, or takes `text` (forced mode, audio <= 30 s), and attributes
+        every token and word to the audio's 20 ms frames with `method` ("leafx",
+        "leafx-grad", "leafx-causal", "leafx-paper", "leafx-paper-grad",
+        "leafx-paper-causal", "raa", "raa-mean", "rollout", "grad-rollout", "random", ...).
+        tau: entropy temperature (> 0). depth: "default" (the method's own), "full", "last-half", "middle-half" or "1".
+        seed: of the "random" method. beam_size, language: how the audio is decoded first
+        (as `leafx explain --beam --language`). Same defaults as `leafx explain`.
+        method_params: other numeric fields of leafx_explain_params by their C name (the
+        parameters of methods added after 0.1.0, once leafx/_abi.py mirrors them).
+        Returns a leafx.Explanation with `attributions` [n_tokens, n_frames] and
+        `word_attributions` [n_words, n_frames].
+        """
+        pcm = pcm_16k(audio, "explain")
+        params = _abi.ExplainParams()
+        check(self._lib.leafx_explain_params_init(ctypes.byref(params), ctypes.sizeof(params)))
+        params.method = _utf8(method, "method")
+        params.text = _utf8(text, "text")
+        params.tau = tau
+        params.epsilon = epsilon
+        params.depth = depth_value(depth)
+        params.seed = seed
+        for name, value in method_params.items():
+            if name not in _METHOD_PARAMS:
+                raise TypeError(f"explain() got an unknown parameter {name!r}; leafx_explain_params fields: "
+                                + ", ".join(sorted(_METHOD_PARAMS)))
+            setattr(params, name, value)
+        if beam_size is not None or language is not None:
+            # The command line's decoding: greedy (unless beam_size), without timestamps.
+            decoding = self._transcribe_params({"without_timestamps": True, "beam_size": 1 if beam_size is None else beam_size,
+                                                "language": language})
+            params.transcribe = ctypes.pointer(decoding)
+        callbacks = _Callbacks(progress)
+        callbacks.install(params)
+        out = ctypes.c_void_p()
+        status = self._lib.leafx_explain(self._live_handle(), pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                         pcm.size, ctypes.byref(params), ctypes.byref(out))
+        callbacks.check(status, out)
+        return Explanation(out, pcm.size, method)
+

@@ -1,0 +1,110 @@
+"""The package's arrays and figures equal `leafx explain --format json` for the same input:
+a file path, a numpy array, forced text, and audio longer than one 30 s window."""
+import json
+
+import numpy as np
+import pytest
+
+from conftest import JFK, dev_audio, read_wav, write_wav
+
+SECONDS = 0.0005  # the JSON writes times in milliseconds
+
+
+def assert_matches(explanation, document):
+    """Every token and word of the Python explanation equals the CLI's JSON object: ids,
+    texts, probabilities, times and flags; each dense attribution row holds exactly the
+    JSON's values at its offset (the JSON writes float32 in shortest round-trip form, so the
+    comparison is exact) and zeros elsewhere."""
+    assert explanation.text == document["text"]
+    assert explanation.language == document["language"]
+    assert explanation.frame_seconds == document["frame_seconds"]
+    tokens, words = document["tokens"], document["words"]
+    assert [t.id for t in explanation.tokens] == [t["id"] for t in tokens]
+    assert [t.text for t in explanation.tokens] == [t["text"] for t in tokens]
+    assert explanation.attributions.shape == (len(tokens), explanation.n_frames)
+    assert explanation.word_attributions.shape == (len(words), explanation.n_frames)
+    assert explanation.attributions.dtype == np.float32
+
+    def compare(row, item, entry, kind):
+        values = np.array(entry["attribution"]["values"], dtype=np.float32)
+        offset = entry["attribution"]["offset"]
+        expected = np.zeros(explanation.n_frames, dtype=np.float32)
+        expected[offset:offset + values.size] = values
+        mismatch = np.flatnonzero(row != expected)
+        assert mismatch.size == 0, (
+            f"{kind} {entry.get('text', entry.get('word'))!r}: {mismatch.size} frames differ, first at "
+            f"{mismatch[:1]}: {row[mismatch[:3]]} vs {expected[mismatch[:3]]}")
+        assert item.frames == range(offset, offset + values.size)
+        assert np.float32(item.probability) == np.float32(entry["probability"])
+        assert np.float32(item.entropy) == np.float32(entry["entropy"])
+        for name in ("peak", "start", "end"):
+            assert abs(getattr(item, name) - entry[name]) <= SECONDS, (kind, name, getattr(item, name), entry[name])
+        assert list(item.flags) == entry["flags"]
+
+    for token, row, entry in zip(explanation.tokens, explanation.attributions, tokens):
+        compare(row, token, entry, "token")
+        assert np.float32(token.padding_mass) == np.float32(entry["padding_mass"])
+    for word, row, entry in zip(explanation.words, explanation.word_attributions, words):
+        compare(row, word, entry, "word")
+        assert word.text == entry["word"]
+        assert list(word.tokens) == entry["tokens"]
+
+
+def test_default_method_on_a_path(tiny, cli):
+    document = json.loads(cli("explain", JFK, "-m", "tiny.en", "--format", "json"))
+    explanation = tiny.explain(JFK)
+    assert explanation.method == document["method"] == "leafx"
+    assert len(explanation.tokens) >= 20 and "fellow Americans" in explanation.text
+    assert_matches(explanation, document)
+    # Each row is a distribution over the audio's frames (the window is the whole file).
+    assert explanation.n_frames == int(np.ceil(len(read_wav(JFK)) / 320))
+    np.testing.assert_allclose(explanation.attributions.sum(axis=1), 1, atol=1e-4)
+    assert (explanation.attributions >= 0).all()
+
+
+def test_forced_text_on_an_array(tiny, cli):
+    """A numpy array read without leafx equals the CLI reading the file; forced mode."""
+    path = dev_audio("1688-142285-0002")
+    text = "and the tortoise was so slow"
+    document = json.loads(cli("explain", path, "-m", "tiny.en", "--method", "raa", "--text", text,
+                              "--format", "json"))
+    explanation = tiny.explain(read_wav(path), method="raa", text=text)
+    assert explanation.text.strip() == text
+    assert_matches(explanation, document)
+
+
+def test_several_windows(tiny, cli, tmp_path):
+    """Audio of about 39 s is decoded in two 30 s windows: the second window's tokens have
+    their attributions at its frames, zero over the first window."""
+    samples = np.concatenate([read_wav(dev_audio(u)) for u in ("1688-142285-0000", "1688-142285-0001",
+                                                               "367-130732-0002")])
+    path = tmp_path / "long.wav"
+    write_wav(path, samples)
+    document = json.loads(cli("explain", str(path), "-m", "tiny.en", "--method", "raa", "--format", "json"))
+    explanation = tiny.explain(samples, method="raa")
+    assert_matches(explanation, document)
+    offsets = sorted({t.frames.start for t in explanation.tokens})
+    assert len(offsets) >= 2 and offsets[0] == 0, offsets
+    late = [t for t in explanation.tokens if t.frames.start > 0][0]
+    assert explanation.attributions[late.index, :late.frames.start].sum() == 0
+
+
+def test_to_json_is_the_cli_schema(tiny, cli):
+    """to_json() (leafx_result_to_json) writes the same tokens and values as the CLI."""
+    text = "ask not what your country can do for you"
+    document = json.loads(cli("explain", JFK, "-m", "tiny.en", "--text", text, "--format", "json"))
+    with tiny.explain(JFK, text=text) as explanation:
+        ours = json.loads(explanation.to_json())
+    assert [t["attribution"] for t in ours["tokens"]] == [t["attribution"] for t in document["tokens"]]
+    assert ours["method"] == document["method"] and ours["text"] == document["text"]
+    with pytest.raises(ValueError, match="closed"):
+        explanation.to_json()
+
+
+def test_beam_decoding(tiny, cli):
+    """beam_size reaches the nested decoding params as `leafx explain --beam` does."""
+    path = dev_audio("1688-142285-0002")
+    document = json.loads(cli("explain", path, "-m", "tiny.en", "--method", "raa", "--beam", "3", "--format", "json"))
+    assert_matches(tiny.explain(path, method="raa", beam_size=3), document)
+    with pytest.raises(ValueError, match="beam_size"):  # the nested params reach the library
+        tiny.explain(path, method="raa", beam_size=0)
