@@ -17,8 +17,8 @@ import Testing
     return try ids.map { id in try #require(all.first { $0.id == id }) }
   }
 
-  /// Set LEAFX_BENCH_TESTS=1 (`make test-bench`) for the tests that run hundreds of masked
-  /// encoder passes; too slow for `make test`'s debug build.
+  /// The tests that run hundreds of masked encoder passes need LEAFX_BENCH_TESTS=1 (set by
+  /// `make test`, which builds the tests optimised; minutes each in a debug build).
   static let slowTestsEnabled = ProcessInfo.processInfo.environment["LEAFX_BENCH_TESTS"] == "1"
 
   /// The cheap metrics: 11 masked passes and one decoding per run.
@@ -65,20 +65,29 @@ import Testing
     #expect(random < 0.9)
   }
 
-  /// ~60 masked passes.
-  @Test(.enabled(if: slowTestsEnabled)) func attentionMethodsBeatRandom() throws {
+  /// Every method beats `random` on D-AOPC and TLoc on a short dev utterance (issue #5),
+  /// the paper's LEAF-X equations included (by less: their rollout leans on layer 0's sink
+  /// frames, docs/leafx.md). ig runs on 4 nodes and lime/kernelshap on 32 samples to keep
+  /// this to a few CPU-minutes in a release build.
+  @Test(.enabled(if: slowTestsEnabled)) func everyMethodBeatsRandom() throws {
     let (model, _) = try Self.fixture.get()
-    let chosen = try utterances(["1688-142285-0002", "2033-164914-0005"])
+    let chosen = try utterances(["1688-142285-0002"])
+    var options = ExplainOptions()
+    options.steps = 4
+    options.samples = 32
+    let methods = AttributionMethod.allCases.filter { $0 != .random } + [.random]
     let bench = LeafXBench(
-      model: model, modelName: "tiny.en", methods: [.raa, .gradRollout, .random], metrics: [.dAOPC, .tloc], seed: 0,
-      tokensPerUtterance: 2)
-    let summary = BenchSummary(results: try bench.run(chosen, results: nil), methods: ["raa", "grad-rollout", "random"], metrics: [.dAOPC, .tloc])
+      model: model, modelName: "tiny.en", methods: methods, metrics: [.dAOPC, .tloc], seed: 0,
+      tokensPerUtterance: 2, options: options)
+    let summary = BenchSummary(
+      results: try bench.run(chosen, results: nil), methods: methods.map(\.rawValue), metrics: [.dAOPC, .tloc])
     let random = try #require(summary.rows.last)
     let randomDAOPC = try #require(random.values[.dAOPC]?.mean)
     let randomTLoc = try #require(random.values[.tloc]?.mean)
     for row in summary.rows.dropLast() {
       let dAOPC = try #require(row.values[.dAOPC]?.mean)
       let tloc = try #require(row.values[.tloc]?.mean)
+      print("beats-random \(row.method): D-AOPC \(dAOPC) (random \(randomDAOPC)), TLoc \(tloc) (random \(randomTLoc)), \(row.secondsPerUtterance) s")
       #expect(dAOPC < randomDAOPC, "\(row.method) D-AOPC \(dAOPC), random \(randomDAOPC)")
       #expect(tloc > randomTLoc, "\(row.method) TLoc \(tloc), random \(randomTLoc)")
     }

@@ -19,9 +19,7 @@ import Testing
   /// `ig` costs an encoder forward and backward per token and node (IntegratedGradientsTests
   /// checks it on short texts); the perturbation methods cost hundreds of encoder passes each
   /// and cannot run on captured attention (PerturbationEngineTests covers them).
-  /// `ta` backpropagates through every head per token (minutes in a debug build); its
-  /// causality and relevance rules are checked on the synthetic model in its own tests.
-  static let methods = AttributionMethod.allCases.filter { $0 != .ig && $0 != .ta && !$0.needsMaskedScoring }
+  static let methods = AttributionMethod.allCases.filter { $0 != .ig && !$0.needsMaskedScoring }
 
   func explain(_ text: String, pcm: [Float]? = nil) throws -> [Explanation] {
     let (model, jfk) = try Self.fixture.get()

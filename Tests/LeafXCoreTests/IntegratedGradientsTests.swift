@@ -120,8 +120,8 @@ import Testing
   ]
 
   /// tiny.en, JFK: completeness of the default 32 nodes for one token, and the times of the
-  /// encoder forward (recorded) and backward. About 1 CPU-minute in a release build and several
-  /// in a debug one, so it runs only with `LEAFX_SLOW_TESTS=1` (`make test-slow`).
+  /// encoder forward (recorded) and backward. About 2 CPU-minutes in a release build and far
+  /// more in a debug one, so it needs `LEAFX_SLOW_TESTS=1` (set by `make test`).
   @Test(.enabled(if: ProcessInfo.processInfo.environment["LEAFX_SLOW_TESTS"] == "1"))
   func tinyEnJFKCompleteness() throws {
     let model = try WhisperModel.load(path: try FormatsFixtures.modelDirectory("tiny.en"))
