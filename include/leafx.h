@@ -595,7 +595,7 @@ typedef struct leafx_explain_params {
      * In forced mode only its language and task are used.
      */
     const leafx_transcribe_params *transcribe;
-    leafx_progress_callback progress; /**< NULL or a callback (stage "explain") */
+    leafx_progress_callback progress; /**< NULL or a callback (stages "features", "transcribe", "explain") */
     void *progress_user_data;
     leafx_abort_callback abort;       /**< NULL or a callback */
     void *abort_user_data;

@@ -30,7 +30,9 @@ struct progress_log { int calls; float last; int monotone; int aborted_after; };
 
 static void on_progress(float fraction, const char *stage, void *user_data) {
     struct progress_log *log = user_data;
-    if (fraction < log->last || fraction < 0 || fraction > 1 || strcmp(stage, "transcribe") != 0) log->monotone = 0;
+    /* leafx_transcribe's stages: the front end's pass, then the windows (leafx.h). */
+    int known = strcmp(stage, "features") == 0 || strcmp(stage, "transcribe") == 0;
+    if (fraction < log->last || fraction < 0 || fraction > 1 || !known) log->monotone = 0;
     log->last = fraction;
     log->calls++;
 }
