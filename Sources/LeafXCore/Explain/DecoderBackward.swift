@@ -253,13 +253,7 @@ extension DecoderTape {
       weights.out.weight, weights.query.weight, audio.keys[layer], audio.values[layer], record.crossInput, crossQuery,
     ]) { p in
       let (outW, queryW, keys, values, input) = (p[0], p[1], p[2], p[3], p[4])
-      // ∂O = ∂x · W'_o   (W'_o is [d, d], y = O W'_oᵀ + b)
-      gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outW, ldb: d, dMixed, ldc: d)
-      if let outputGradient {
-        var full = [Float](repeating: 0, count: count * d)
-        for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
-        outputGradient(full)
-      }
+      outProjectionBackward(outW, dx: dx, low: low, rows: n, into: dMixed, outputGradient: outputGradient)
       for h in 0..<heads {
         var g = [Float](repeating: 0, count: count * f)
         crossAttention[layer][h].withUnsafeBufferPointer { a in
@@ -323,12 +317,7 @@ extension DecoderTape {
     ]) { p in
       let (outW, queryW, keyW, valueW) = (p[0], p[1], p[2], p[3])
       let (query, key, value, input) = (p[4], p[5], p[6], p[7])
-      gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outW, ldb: d, dMixed, ldc: d)
-      if let outputGradient {
-        var full = [Float](repeating: 0, count: t * d)
-        for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
-        outputGradient(full)
-      }
+      outProjectionBackward(outW, dx: dx, low: low, rows: n, into: dMixed, outputGradient: outputGradient)
       for h in 0..<heads {
         var g = [Float](repeating: 0, count: t * t)
         selfAttention[layer][h].withUnsafeBufferPointer { s in
@@ -370,6 +359,22 @@ extension DecoderTape {
       norm.backward(input: input, outputGradient: dNormed, rows: rows, into: dx)
     }
     return maps
+  }
+
+  /// The out projection of an attention sublayer, rows `low ..< low + n`: `∂O = ∂x · W_o`
+  /// (`W_o` is `[d, d]`, `y = O W_oᵀ + b`) into `dMixed` `[n, d]`; when given, `outputGradient`
+  /// receives `∂O` as `[T, d]`, zero outside those rows.
+  private func outProjectionBackward(
+    _ outWeight: UnsafePointer<Float>, dx: UnsafePointer<Float>, low: Int, rows n: Int,
+    into dMixed: UnsafeMutablePointer<Float>, outputGradient: (([Float]) -> Void)?
+  ) {
+    let d = width
+    gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outWeight, ldb: d, dMixed, ldc: d)
+    if let outputGradient {
+      var full = [Float](repeating: 0, count: count * d)
+      for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
+      outputGradient(full)
+    }
   }
 }
 
