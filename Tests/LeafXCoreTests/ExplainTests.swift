@@ -9,20 +9,13 @@ import Testing
 /// Invariants of every explanation method on the real tiny.en model: causality, valid
 /// distributions, no NaN on silence, and the bolt-on entry reproducing the engine's output.
 @Suite(.serialized) struct ExplainTests {
-  /// tiny.en and the JFK samples, loaded once for the suite.
-  static let fixture: Result<(WhisperModel, [Float]), any Error> = Result {
-    let model = try WhisperModel.load(path: try FormatsFixtures.modelDirectory("tiny.en"))
-    let audio = try AudioDecoder.load(path: FormatsFixtures.sourceRoot + "/data/jfk.wav")
-    return (model, audio.samples)
-  }
-
   /// `ig` costs an encoder forward and backward per token and node (IntegratedGradientsTests
   /// checks it on short texts); the perturbation methods cost hundreds of encoder passes each
   /// and cannot run on captured attention (PerturbationEngineTests covers them).
   static let methods = AttributionMethod.allCases.filter { $0 != .ig && !$0.needsMaskedScoring }
 
   func explain(_ text: String, pcm: [Float]? = nil) throws -> [Explanation] {
-    let (model, jfk) = try Self.fixture.get()
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
     let explainer = Explainer(model: model, options: ExplainOptions(), decoding: Explainer.defaultDecoding)
     return try explainer.explain(pcm ?? jfk, text: text, methods: Self.methods)
   }
@@ -45,7 +38,7 @@ import Testing
   /// (decoding renormalises over the tokens its filters allow, so its probabilities differ
   /// by up to a few hundredths): the teacher-forced pass's own log-probabilities.
   @Test func forcedModeScoresEachTokenWithTheRowBeforeIt() throws {
-    let (model, jfk) = try Self.fixture.get()
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
     let explainer = Explainer(model: model, options: ExplainOptions(method: .raa), decoding: Explainer.defaultDecoding)
     let text = "and so my fellow americans"
     let forced = try explainer.explain(jfk, text: text)
@@ -88,14 +81,14 @@ import Testing
       }
     }
     // Decoding pure silence may give no tokens at all: an empty, valid explanation.
-    let (model, _) = try Self.fixture.get()
+    let (model, _) = try TinyEnJFKFixture.loaded.get()
     let empty = try Explainer(model: model, options: ExplainOptions(method: .leafxCausal), decoding: Explainer.defaultDecoding)
       .explain(silence)
     #expect(empty.tokens.allSatisfy { $0.attribution.values.allSatisfy(\.isFinite) })
   }
 
   @Test func boltOnReproducesTheEngine() throws {
-    let (model, jfk) = try Self.fixture.get()
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
     let text = "ask not what your country can do for you"
     let engine = try explain(text)
     // Replay the same window through the tape and hand its attention to the bolt-on entry.

@@ -8,12 +8,6 @@ import Testing
 /// The masked scorer on leafx's engine (tiny.en, JFK) and the perturbation methods end to end
 /// with small settings (each mask costs one encoder pass).
 @Suite(.serialized) struct PerturbationEngineTests {
-  static let fixture: Result<(WhisperModel, [Float]), any Error> = Result {
-    let model = try WhisperModel.load(path: try FormatsFixtures.modelDirectory("tiny.en"))
-    let audio = try AudioDecoder.load(path: FormatsFixtures.sourceRoot + "/data/jfk.wav")
-    return (model, audio.samples)
-  }
-
   /// Nothing removed: the log p of the transcriber's own forward pass (full softmax, as the
   /// explainer's tape computes it from the transcriber's encoder output); the transcriber's
   /// reported probabilities come from its filtered distribution (suppressed tokens removed),
@@ -21,7 +15,7 @@ import Testing
   /// to 0.05 to suppressed symbols). Everything removed: the tokens become much less likely. Two
   /// masks, so they go through the batched encoder.
   @Test func scorerReproducesTheTranscriberAndSilenceLowersIt() throws {
-    let (model, jfk) = try Self.fixture.get()
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
     let (scorer, window) = try EngineMaskedScorer.firstWindow(model: model, pcm: jfk)
     #expect(scorer.frames == 550)
     #expect(scorer.batchSize > 1)
@@ -48,7 +42,7 @@ import Testing
 
   /// Two windows stacked through the encoder give each window's single-pass output.
   @Test func batchedEncoderMatchesSingleWindows() throws {
-    let (model, jfk) = try Self.fixture.get()
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
     let mel = try model.features(jfk)
     let window = model.window(of: mel, start: 0, end: mel.nFrames)
     let keepFirstHalf = (0..<550).map { $0 < 275 }
@@ -66,7 +60,7 @@ import Testing
   /// The three methods on the engine with few masks: valid distributions over the 550
   /// frames.
   @Test func methodsGiveDistributionsOnTheEngine() throws {
-    let (model, jfk) = try Self.fixture.get()
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
     // 2 occluding windows, LIME 2 masked samples, KernelSHAP 3 samples and the empty anchor,
     // one shared unmasked pass: 9 encoder passes.
     let options = ExplainOptions(occlusionWindow: 275, occlusionStride: 275, samples: 3, segmentFrames: 100)

@@ -253,13 +253,7 @@ extension DecoderTape {
       weights.out.weight, weights.query.weight, audio.keys[layer], audio.values[layer], record.crossInput, crossQuery,
     ]) { p in
       let (outW, queryW, keys, values, input) = (p[0], p[1], p[2], p[3], p[4])
-      // ∂O = ∂x · W'_o   (W'_o is [d, d], y = O W'_oᵀ + b)
-      gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outW, ldb: d, dMixed, ldc: d)
-      if let outputGradient {
-        var full = [Float](repeating: 0, count: count * d)
-        for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
-        outputGradient(full)
-      }
+      outProjectionBackward(outW, dx: dx, low: low, rows: n, into: dMixed, outputGradient: outputGradient)
       for h in 0..<heads {
         var g = [Float](repeating: 0, count: count * f)
         crossAttention[layer][h].withUnsafeBufferPointer { a in
@@ -323,12 +317,7 @@ extension DecoderTape {
     ]) { p in
       let (outW, queryW, keyW, valueW) = (p[0], p[1], p[2], p[3])
       let (query, key, value, input) = (p[4], p[5], p[6], p[7])
-      gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outW, ldb: d, dMixed, ldc: d)
-      if let outputGradient {
-        var full = [Float](repeating: 0, count: t * d)
-        for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
-        outputGradient(full)
-      }
+      outProjectionBackward(outW, dx: dx, low: low, rows: n, into: dMixed, outputGradient: outputGradient)
       for h in 0..<heads {
         var g = [Float](repeating: 0, count: t * t)
         selfAttention[layer][h].withUnsafeBufferPointer { s in
@@ -371,6 +360,22 @@ extension DecoderTape {
     }
     return maps
   }
+
+  /// The out projection of an attention sublayer, rows `low ..< low + n`: `∂O = ∂x · W_o`
+  /// (`W_o` is `[d, d]`, `y = O W_oᵀ + b`) into `dMixed` `[n, d]`; when given, `outputGradient`
+  /// receives `∂O` as `[T, d]`, zero outside those rows.
+  private func outProjectionBackward(
+    _ outWeight: UnsafePointer<Float>, dx: UnsafePointer<Float>, low: Int, rows n: Int,
+    into dMixed: UnsafeMutablePointer<Float>, outputGradient: (([Float]) -> Void)?
+  ) {
+    let d = width
+    gemm(false, false, m: n, n: d, k: d, dx + low * d, lda: d, outWeight, ldb: d, dMixed, ldc: d)
+    if let outputGradient {
+      var full = [Float](repeating: 0, count: count * d)
+      for i in 0..<(n * d) { full[low * d + i] = dMixed[i] }
+      outputGradient(full)
+    }
+  }
 }
 
 // MARK: - Helpers
@@ -394,18 +399,4 @@ private func withBases<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) 
     }
   }
   return nest(0)
-}
-
-/// `C = α · op(A) · op(B) + β · C`, row-major, on `cblas_sgemm`; `op(A)` is `[m, k]`,
-/// `op(B)` `[k, n]`, `C` `[m, n]`.
-@inline(__always)
-private func gemm(
-  _ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-  _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
-  _ c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-  guard m > 0, n > 0 else { return }
-  cblas_sgemm(
-    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

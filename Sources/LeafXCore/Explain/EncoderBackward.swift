@@ -1,5 +1,3 @@
-import CBLAS
-
 // The hand-written backward pass of a recorded encoder pass (EncoderTape.swift): from
 // `∂target/∂encoded` `[n, d]` to `∂target/∂mel` `[n_mels, 2n]`, the input gradient that
 // integrated gradients (DESIGN §7, `ig`) integrates. No parameter gradients are formed.
@@ -187,17 +185,4 @@ private func geluBackward(_ input: [Float], _ gradient: [Float]) -> [Float] {
     }
   }
   return out
-}
-
-/// `C = α · op(A) · op(B) + β · C`, row-major, on `cblas_sgemm`.
-@inline(__always)
-private func gemm(
-  _ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-  _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
-  _ c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-  guard m > 0, n > 0 else { return }
-  cblas_sgemm(
-    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

@@ -22,16 +22,7 @@ public struct LayerNorm: Sendable {
           for r in range {
             let x = input + r * n
             let y = output + r * n
-            // Two passes in Float with a Double accumulator for the mean and variance.
-            var sum = 0.0
-            for i in 0..<n { sum += Double(x[i]) }
-            let mean = Float(sum / Double(n))
-            var squares = 0.0
-            for i in 0..<n {
-              let d = Double(x[i] - mean)
-              squares += d * d
-            }
-            let inverse = 1 / (Float(squares / Double(n)) + epsilon).squareRoot()
+            let (mean, inverse) = statistics(x)
             for i in 0..<n { y[i] = (x[i] - mean) * inverse * g[i] + b[i] }
           }
         }
@@ -45,7 +36,7 @@ public struct LayerNorm: Sendable {
   /// x̂ = (x − μ) · r,   r = 1 / √(σ² + ε),   g = ∂L/∂y ⊙ γ
   /// ∂L/∂x = r · (g − mean(g) − x̂ · mean(g ⊙ x̂))
   /// ```
-  /// μ and r are recomputed from `input` exactly as `forward` computes them.
+  /// μ and r are recomputed from `input` by `statistics`, as in `forward`.
   /// - Parameters:
   ///   - input: the forward's input `[rows, width]`.
   ///   - outputGradient: `∂L/∂y`, `[rows, width]`.
@@ -60,15 +51,7 @@ public struct LayerNorm: Sendable {
         let x = input + r * n
         let dy = outputGradient + r * n
         let dx = inputGradient + r * n
-        var sum = 0.0
-        for i in 0..<n { sum += Double(x[i]) }
-        let mean = Float(sum / Double(n))
-        var squares = 0.0
-        for i in 0..<n {
-          let d = Double(x[i] - mean)
-          squares += d * d
-        }
-        let inverse = 1 / (Float(squares / Double(n)) + epsilon).squareRoot()
+        let (mean, inverse) = statistics(x)
         // mean(g) and mean(g ⊙ x̂), accumulated in Double.
         var meanG = 0.0
         var meanGX = 0.0
@@ -85,6 +68,23 @@ public struct LayerNorm: Sendable {
         }
       }
     }
+  }
+
+  /// The mean μ and inverse deviation r = 1 / √(σ² + ε) of one row of `width` values, the one
+  /// computation `forward` and `backward` share so that backward sees forward's exact μ and r:
+  /// two passes in Float with a Double accumulator for the mean and variance.
+  @inline(__always)
+  func statistics(_ x: UnsafePointer<Float>) -> (mean: Float, inverse: Float) {
+    let n = width
+    var sum = 0.0
+    for i in 0..<n { sum += Double(x[i]) }
+    let mean = Float(sum / Double(n))
+    var squares = 0.0
+    for i in 0..<n {
+      let d = Double(x[i] - mean)
+      squares += d * d
+    }
+    return (mean, 1 / (Float(squares / Double(n)) + epsilon).squareRoot())
   }
 
   public func forward(_ input: [Float], rows: Int) -> [Float] {

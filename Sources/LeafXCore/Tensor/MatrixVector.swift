@@ -69,48 +69,12 @@ public enum MatrixVector {
       return
     }
     for b in 0..<count { (y + b * outputStride).update(repeating: 0, count: n) }
-    let full = n / Lanes.scalarCount * Lanes.scalarCount
     let block = 64
     var start = 0
     while start < m {
       let end = min(m, start + block)
       for b in 0..<count {
-        let xb = x + b * vectorStride
-        let yb = y + b * outputStride
-        let out = UnsafeMutableRawPointer(yb)
-        var c = 0
-        while c + 32 <= full {
-          var s0 = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
-          var s1 = out.loadUnaligned(fromByteOffset: c * 4 + 32, as: Lanes.self)
-          var s2 = out.loadUnaligned(fromByteOffset: c * 4 + 64, as: Lanes.self)
-          var s3 = out.loadUnaligned(fromByteOffset: c * 4 + 96, as: Lanes.self)
-          for i in start..<end {
-            let row = UnsafeRawPointer(a + i * rowStride + c)
-            let w = Lanes(repeating: xb[i])
-            s0 += w * row.loadUnaligned(fromByteOffset: 0, as: Lanes.self)
-            s1 += w * row.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
-            s2 += w * row.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
-            s3 += w * row.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
-          }
-          out.storeBytes(of: s0, toByteOffset: c * 4, as: Lanes.self)
-          out.storeBytes(of: s1, toByteOffset: c * 4 + 32, as: Lanes.self)
-          out.storeBytes(of: s2, toByteOffset: c * 4 + 64, as: Lanes.self)
-          out.storeBytes(of: s3, toByteOffset: c * 4 + 96, as: Lanes.self)
-          c += 32
-        }
-        while c < full {
-          var s = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
-          for i in start..<end {
-            s += Lanes(repeating: xb[i]) * UnsafeRawPointer(a + i * rowStride + c).loadUnaligned(as: Lanes.self)
-          }
-          out.storeBytes(of: s, toByteOffset: c * 4, as: Lanes.self)
-          c += Lanes.scalarCount
-        }
-        for j in full..<n {
-          var s = yb[j]
-          for i in start..<end { s += xb[i] * a[i * rowStride + j] }
-          yb[j] = s
-        }
+        addTransposed(a, rows: start..<end, columns: n, rowStride: rowStride, x + b * vectorStride, into: y + b * outputStride)
       }
       start = end
     }
@@ -122,13 +86,26 @@ public enum MatrixVector {
     _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
   ) {
     y.update(repeating: 0, count: n)
+    addTransposed(a, rows: 0..<m, columns: n, rowStride: rowStride, x, into: y)
+  }
+
+  /// `y[0 ..< n] += Σ_{i ∈ rows} x_i · row_i(A)`, summed row after row onto y's value, so a
+  /// split of the rows into consecutive ranges gives the same bits as one range.
+  @inline(__always)
+  static func addTransposed(
+    _ a: UnsafePointer<Float>, rows: Range<Int>, columns n: Int, rowStride: Int,
+    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+  ) {
     let full = n / Lanes.scalarCount * Lanes.scalarCount
     let out = UnsafeMutableRawPointer(y)
     // Column blocks of 32 kept in registers across all rows.
     var c = 0
     while c + 32 <= full {
-      var s0 = Lanes(), s1 = Lanes(), s2 = Lanes(), s3 = Lanes()
-      for i in 0..<m {
+      var s0 = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
+      var s1 = out.loadUnaligned(fromByteOffset: c * 4 + 32, as: Lanes.self)
+      var s2 = out.loadUnaligned(fromByteOffset: c * 4 + 64, as: Lanes.self)
+      var s3 = out.loadUnaligned(fromByteOffset: c * 4 + 96, as: Lanes.self)
+      for i in rows {
         let row = UnsafeRawPointer(a + i * rowStride + c)
         let w = Lanes(repeating: x[i])
         s0 += w * row.loadUnaligned(fromByteOffset: 0, as: Lanes.self)
@@ -143,16 +120,16 @@ public enum MatrixVector {
       c += 32
     }
     while c < full {
-      var s = Lanes()
-      for i in 0..<m {
+      var s = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
+      for i in rows {
         s += Lanes(repeating: x[i]) * UnsafeRawPointer(a + i * rowStride + c).loadUnaligned(as: Lanes.self)
       }
       out.storeBytes(of: s, toByteOffset: c * 4, as: Lanes.self)
       c += Lanes.scalarCount
     }
     for j in full..<n {
-      var s: Float = 0
-      for i in 0..<m { s += x[i] * a[i * rowStride + j] }
+      var s = y[j]
+      for i in rows { s += x[i] * a[i * rowStride + j] }
       y[j] = s
     }
   }
