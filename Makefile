@@ -164,10 +164,12 @@ test-asan: fuzz-build venv
 
 test-hostile: fuzz-ci test-asan
 
-# LEAF-XBench on the dev set with tiny.en (docs/metrics.md; long, not part of `make test`):
-# bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes).
+# LEAF-XBench on the dev set with tiny.en (docs/metrics.md; hours, not part of `make test`):
+# bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes,
+# and a rerun with more methods computes only those). Every method but ig, which costs
+# ~20 CPU-minutes per utterance at 32 nodes: add it with BENCH_METHODS=...,ig.
 BENCH_MANIFEST ?= ../shared/data/dev/manifest.jsonl
-BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,leafx-paper,leafx-paper-grad,leafx-paper-causal,random
+BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,ta,leafx-paper,leafx-paper-grad,leafx-paper-causal,leafx,leafx-grad,leafx-causal,specmask,lime,kernelshap,random
 BENCH_TOKENS   ?= 8
 .PHONY: bench
 bench: build models
@@ -175,8 +177,7 @@ bench: build models
 	  -o bench/results/dev-tiny.en-leafxbench.md
 	cat bench/results/dev-tiny.en-leafxbench.md
 
-# The benchmark runner's slow tests on real dev utterances (hundreds of masked encoder
-# passes; not part of `make test`).
+# Only the benchmark runner's slow tests on real dev utterances (make test runs them too).
 .PHONY: test-bench
 test-bench: models
 	LEAFX_BENCH_TESTS=1 $(SWIFT_TEST) --filter BenchTests

@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
   @OptionGroup var model: ModelOptions
 
   @Option(help: "Comma-separated methods.")
-  var methods: String = "raa,raa-mean,rollout,grad-rollout,leafx-paper,random"
+  var methods: String = "raa,grad-rollout,leafx-paper,leafx,leafx-grad,leafx-causal,random"
 
   @Option(help: "Comma-separated metrics or groups (deletion, insertion, localization, spr, stab, inf, saco, all).")
   var metrics: String = "all"
