@@ -59,12 +59,12 @@ import Testing
   }
 
   static func model() throws -> WhisperModel {
-    try ExplainTests.fixture.get().0
+    try TinyEnJFKFixture.loaded.get().0
   }
 
   /// JFK three times over (33 s): two windows, decoded with timestamps.
   static func longJFK() throws -> [Float] {
-    let jfk = try ExplainTests.fixture.get().1
+    let jfk = try TinyEnJFKFixture.loaded.get().1
     return jfk + [Float](repeating: 0, count: 8000) + jfk + jfk
   }
 

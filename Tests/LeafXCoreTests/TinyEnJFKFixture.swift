@@ -1,7 +1,7 @@
 @testable import LeafXCore
 
 /// tiny.en and the JFK sample (`data/jfk.wav`), loaded once per test process for the suites that
-/// explain real speech (ExplainTests, PerturbationEngineTests); a failed load is kept and
+/// explain real speech (ExplainTests, PerturbationEngineTests, StreamingTests); a failed load is kept and
 /// rethrown by every test that asks for it. `WhisperModel` is immutable, so suites may share it.
 enum TinyEnJFKFixture {
   static let loaded: Result<(WhisperModel, [Float]), any Error> = Result {
