@@ -57,15 +57,9 @@ def read_wav(path):
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="tiny.en")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--utterances", type=int, default=3)
-    parser.add_argument("--methods", default="raa,grad-rollout,leafx-paper,leafx-paper-causal,leafx,leafx-grad,leafx-causal")
-    args = parser.parse_args()
-
+def open_model(name, threads):
+    """libLeafX.so (``$LEAFX_LIBRARY`` or the release build), a status checker that exits with
+    leafx's message, and the model ``name`` loaded with ``threads`` threads."""
     lib = ctypes.CDLL(os.environ.get("LEAFX_LIBRARY", os.path.join(ROOT, ".build", "release", "libLeafX.so")))
     lib.leafx_last_error.restype = ctypes.c_char_p
 
@@ -75,9 +69,22 @@ def main():
 
     mp = ModelParams()
     check(lib.leafx_model_params_init(ctypes.byref(mp), ctypes.sizeof(mp)))
-    mp.n_threads = args.threads
+    mp.n_threads = threads
     model = ctypes.c_void_p()
-    check(lib.leafx_model_load(args.model.encode(), ctypes.byref(mp), ctypes.byref(model)))
+    check(lib.leafx_model_load(name.encode(), ctypes.byref(mp), ctypes.byref(model)))
+    return lib, check, model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tiny.en")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--utterances", type=int, default=3)
+    parser.add_argument("--methods", default="raa,grad-rollout,leafx-paper,leafx-paper-causal,leafx,leafx-grad,leafx-causal")
+    args = parser.parse_args()
+
+    lib, check, model = open_model(args.model, args.threads)
 
     with open(os.path.join(SHARED, "data", "dev", "manifest.jsonl")) as f:
         items = [json.loads(line) for line in f if line.strip()][: args.utterances]

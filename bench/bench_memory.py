@@ -38,7 +38,7 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 SHARED = os.environ.get("LEAFX_SHARED_DIR", os.path.join(ROOT, "..", "shared"))
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_explain import ExplainParams, ModelParams, TranscribeParams, read_wav  # noqa: E402
+from bench_explain import ExplainParams, TranscribeParams, open_model, read_wav  # noqa: E402
 
 
 def rss_mb(field):
@@ -68,18 +68,7 @@ def recording(minutes):
 
 
 def child(args):
-    lib = ctypes.CDLL(os.environ.get("LEAFX_LIBRARY", os.path.join(ROOT, ".build", "release", "libLeafX.so")))
-    lib.leafx_last_error.restype = ctypes.c_char_p
-
-    def check(status):
-        if status != 0:
-            raise SystemExit(f"leafx: {lib.leafx_last_error().decode()}")
-
-    mp = ModelParams()
-    check(lib.leafx_model_params_init(ctypes.byref(mp), ctypes.sizeof(mp)))
-    mp.n_threads = args.threads
-    model = ctypes.c_void_p()
-    check(lib.leafx_model_load(args.model.encode(), ctypes.byref(mp), ctypes.byref(model)))
+    lib, check, model = open_model(args.model, args.threads)
     pcm = recording(args.child_minutes)
     data = pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
 
