@@ -73,10 +73,9 @@ extension EngineMaskedScorer {
     let (mel, silence) = try LazyFeatures(model: model, pcm: pcm).melWindow(window, width: model.encoder.inputFrames)
     let input = window.prompt + window.tokens
     let positions = window.tokens.indices.filter { !model.tokenizer.isSpecial(window.tokens[$0]) }.map { window.prompt.count + $0 }
-    let windowSamples = min(LogMel.samplesPerWindow, max(0, pcm.count - window.seek * LogMel.hopLength))
     let scorer = EngineMaskedScorer(
       model: model, input: input, rows: positions.map { $0 - 1 }, targets: positions.map { input[$0] },
-      melWindow: mel, frames: max(1, (windowSamples + 319) / 320), silence: silence)
+      melWindow: mel, frames: Explainer.audioFrames(window, sampleCount: pcm.count), silence: silence)
     return (scorer, window)
   }
 }
