@@ -162,7 +162,15 @@ test-asan: fuzz-build venv
 	LEAFX_SOURCE_DIR="$(CURDIR)" LEAFX_ASAN_LIBRARY="$(CURDIR)/.build-fuzz/release/libLeafX.so" \
 	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_bad_inputs.py -k address_sanitizer
 
-test-hostile: fuzz-ci test-asan
+# The thread and abort drivers under ThreadSanitizer (Tests/python/test_concurrency.py): the
+# library built with -sanitize=thread in .build-tsan (Swift runtime linked dynamically).
+.PHONY: test-tsan
+test-tsan: deps venv models
+	swift build -c release --scratch-path .build-tsan --product LeafX -Xswiftc -sanitize=thread
+	LEAFX_SOURCE_DIR="$(CURDIR)" LEAFX_TSAN_LIBRARY="$(CURDIR)/.build-tsan/release/libLeafX.so" \
+	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_concurrency.py -k thread_sanitizer
+
+test-hostile: fuzz-ci test-asan test-tsan
 
 # LEAF-XBench on the dev set with tiny.en (docs/metrics.md; hours, not part of `make test`):
 # bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes,

@@ -3,6 +3,7 @@ installed library through ctypes, and the dev set."""
 import ctypes
 import json
 import os
+import shutil
 import subprocess
 import sys
 import wave
@@ -27,6 +28,28 @@ def run(args, **kwargs):
             f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
         )
     return result
+
+
+def swift_runtime_library_paths():
+    """Where the toolchain's Swift runtime libraries are: the sanitizer builds link it
+    dynamically (no -static-stdlib with sanitizers)."""
+    info = json.loads(run(["swiftc", "-print-target-info"]).stdout)
+    return info["paths"]["runtimeLibraryPaths"]
+
+
+def compile_sanitized_driver(source, output, library, sanitizer, extra=()):
+    """Builds a C driver of Tests/c with the toolchain's clang and `-fsanitize=<sanitizer>` (its
+    runtime is the one the Swift code was instrumented for) against the sanitizer build of the
+    library, which is found at run time through a libleafx.so.0 link beside the driver."""
+    library_dir = output.parent / f"{sanitizer}-lib"
+    library_dir.mkdir(exist_ok=True)
+    if not (library_dir / "libleafx.so.0").exists():
+        os.symlink(library, library_dir / "libleafx.so.0")
+    compiler = os.path.join(os.path.dirname(os.path.realpath(shutil.which("swiftc"))), "clang")
+    run([compiler, f"-fsanitize={sanitizer}", "-g", "-Wall", "-Werror", "-I", os.path.join(SOURCE_DIR, "include"),
+         "-o", str(output), os.path.join(SOURCE_DIR, "Tests", "c", source), library,
+         f"-Wl,-rpath,{library_dir}", *extra, "-lm", "-lpthread"])
+    return output
 
 
 @pytest.fixture(scope="session")

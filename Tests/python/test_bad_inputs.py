@@ -7,16 +7,14 @@ Each case must give its expected status and a message naming the input, never a 
 hang; models that load (and audio that decodes) are transcribed and explained too, and every
 attribution they return must be finite, non-negative and sum to 1. The table of results is
 written to $LEAFX_BAD_INPUT_TABLE when set (make test-asan sets it)."""
-import json
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
 import bad_inputs
-from conftest import DEV_DIR, SOURCE_DIR, read_wav
+from conftest import DEV_DIR, SOURCE_DIR, compile_sanitized_driver, read_wav, swift_runtime_library_paths
 
 ASAN_LIBRARY = os.environ.get("LEAFX_ASAN_LIBRARY")
 # A case that hangs is a failure; these bound the whole driver run.
@@ -154,26 +152,13 @@ def test_abi_misuse_with_the_release_library(inputs, compile_c, clean_env):
 
 
 def swift_runtime_env():
-    """The ASan library links the Swift runtime dynamically (no -static-stdlib with sanitizers):
-    `env` arguments that find it, and keep leak checking on."""
-    info = json.loads(subprocess.run(["swiftc", "-print-target-info"], capture_output=True, text=True, check=True).stdout)
-    paths = ":".join(info["paths"]["runtimeLibraryPaths"])
-    return ["env", f"LD_LIBRARY_PATH={paths}", "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1"]
+    """`env` arguments that find the Swift runtime and keep leak checking on."""
+    return ["env", f"LD_LIBRARY_PATH={':'.join(swift_runtime_library_paths())}",
+            "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1"]
 
 
 def compile_asan_driver(source, output):
-    # The library's SONAME is libleafx.so.0 (as installed); SwiftPM names the file libLeafX.so.
-    library_dir = output.parent / "asan-lib"
-    library_dir.mkdir(exist_ok=True)
-    if not (library_dir / "libleafx.so.0").exists():
-        os.symlink(ASAN_LIBRARY, library_dir / "libleafx.so.0")
-    # The toolchain's clang: its ASan runtime is the one the Swift code was instrumented for.
-    compiler = os.path.join(os.path.dirname(os.path.realpath(shutil.which("swiftc"))), "clang")
-    subprocess.run([compiler, "-fsanitize=address", "-g", "-Wall", "-Werror", "-I", os.path.join(SOURCE_DIR, "include"),
-                    "-o", str(output), os.path.join(SOURCE_DIR, "Tests", "c", source), ASAN_LIBRARY,
-                    f"-Wl,-rpath,{library_dir}", "-lm", "-lpthread"], check=True,
-                   capture_output=True)  # gold warns about every ASan helper symbol
-    return output
+    return compile_sanitized_driver(source, output, ASAN_LIBRARY, "address")
 
 
 @pytest.mark.skipif(not ASAN_LIBRARY, reason="LEAFX_ASAN_LIBRARY is set by make test-asan")

@@ -62,7 +62,7 @@ enum LeafX {
     return try rows.indices.map { k in
       try attribution(
         trace, row: rows[k], layers: layers, recipe: recipe, options: options,
-        gradients: recipe.gradient ? try gradients(k) : nil, deltas: deltas.map { d in d.map { $0[k] } },
+        gradients: recipe.gradient ? gradients(k) : nil, deltas: deltas.map { d in d.map { $0[k] } },
         sinkMass: sinks.map { perHead in perHead.map { $0[k] } })
     }
   }
