@@ -321,9 +321,11 @@ typedef struct leafx_model_params {
     /** sizeof(leafx_model_params) as the caller compiled it; set by _init. */
     size_t struct_size;
     /**
-     * Threads of the matrix products (OpenBLAS), 1..256, or 0 (default) to leave OpenBLAS's
-     * setting (all cores, or OPENBLAS_NUM_THREADS). OpenBLAS's thread count is
-     * process-wide: the last model loaded with a non-zero value sets it.
+     * Threads leafx computes with (matrix products, attention, element-wise passes), 1..256,
+     * or 0 (default): OpenBLAS's configured count (OPENBLAS_NUM_THREADS, or all cores). The
+     * count is process-wide: the last model loaded with a non-zero value sets it. leafx splits
+     * the work over its own pool and sets OpenBLAS to one thread (each block's sgemm runs on
+     * the thread that computes the block), which other OpenBLAS users in the process share.
      */
     int32_t n_threads;
     /** A leafx_model_format; default LEAFX_FORMAT_AUTO. */

@@ -79,7 +79,7 @@ struct ModelOptions: ParsableArguments {
   @Option(name: [.customShort("m"), .long], help: "Model directory or ggml file, or a cached name (tiny.en, base).")
   var model: String?
 
-  @Option(help: "Threads for the matrix products (default: all cores).")
+  @Option(help: "Compute threads (default: OPENBLAS_NUM_THREADS, or all cores).")
   var threads: Int?
 
   func load() throws -> WhisperModel {

@@ -122,12 +122,9 @@ public enum LogMel {
               fft.powerSpectrum(into: power.baseAddress! + local * nBins)
             }
             // chunkOut[:, 0 ..< count] = W [nMels, nBins] · P[count, nBins]ᵀ
-            cblas_sgemm(
-              CblasRowMajor, CblasNoTrans, CblasTrans,
-              Int32(nMels), Int32(count), Int32(nBins),
-              1, weights.baseAddress, Int32(nBins),
-              power.baseAddress, Int32(nBins),
-              0, chunkOut.baseAddress!, Int32(chunkFrames))
+            gemm(
+              false, true, m: nMels, n: count, k: nBins, weights.baseAddress!, lda: nBins,
+              power.baseAddress!, ldb: nBins, chunkOut.baseAddress!, ldc: chunkFrames)
             let lo = max(chunk, frames.lowerBound)
             let hi = min(chunk + count, frames.upperBound)
             if lo < hi {

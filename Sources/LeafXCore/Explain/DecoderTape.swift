@@ -5,8 +5,8 @@ import CBLAS
 //
 // Priorities: correctness first (the pass is the same sequence of Linear / LayerNorm /
 // Softmax / GELU / sgemm calls as `WhisperDecoder.forward`, so its logits are the engine's),
-// then determinism (no threads of its own; OpenBLAS as configured), then speed (one pass over
-// all T positions, products on sgemm). Memory is O(L·H·T·(F + T) + L·T·d) floats: the full
+// then determinism (products split by `gemm` as the engine's are, so no result depends on the
+// thread count), then speed (one pass over all T positions, products on sgemm). Memory is O(L·H·T·(F + T) + L·T·d) floats: the full
 // per-head maps are kept because gradient modulation (§6.2) needs every head before the
 // entropy weighting reduces them.
 
@@ -240,20 +240,18 @@ public struct DecoderTape: Sendable {
               var p = [Float](repeating: 0, count: tq * tk)
               p.withUnsafeMutableBufferPointer { p in
                 let scores = p.baseAddress!
-                cblas_sgemm(
-                  CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(dHead),
-                  scale, q.baseAddress! + h * dHead, Int32(width), k.baseAddress! + h * dHead, Int32(width),
-                  0, scores, Int32(tk))
+                gemm(
+                  false, true, m: tq, n: tk, k: dHead, alpha: scale, q.baseAddress! + h * dHead, lda: width,
+                  k.baseAddress! + h * dHead, ldb: width, scores, ldc: tk)
                 if causal {
                   Softmax.forward(scores, rows: tq, width: tk, valid: { $0 + 1 })
                 } else {
                   Softmax.forward(scores, rows: tq, width: tk)
                 }
                 override?(h, p)
-                cblas_sgemm(
-                  CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(dHead), Int32(tk),
-                  1, scores, Int32(tk), v.baseAddress! + h * dHead, Int32(width),
-                  0, o.baseAddress! + h * dHead, Int32(width))
+                gemm(
+                  false, false, m: tq, n: dHead, k: tk, scores, lda: tk, v.baseAddress! + h * dHead, ldb: width,
+                  o.baseAddress! + h * dHead, ldc: width)
               }
               maps.append(p)
             }

@@ -53,9 +53,7 @@ public enum Rollout {
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         out.withUnsafeMutableBufferPointer { o in
-          cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-            1, a.baseAddress, Int32(k), b.baseAddress, Int32(n), 0, o.baseAddress, Int32(n))
+          gemm(false, false, m: m, n: n, k: k, a.baseAddress!, lda: k, b.baseAddress!, ldb: n, o.baseAddress!, ldc: n)
         }
       }
     }

@@ -184,9 +184,7 @@ public struct WhisperDecoder: Sendable {
               e.baseAddress!, rows: vocab, columns: d, rowStride: d, vectors: h.baseAddress!, vectorStride: d,
               count: 1, into: o.baseAddress!, outputStride: vocab, threaded: true)
           } else {
-            cblas_sgemm(
-              CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(vocab), Int32(d),
-              1, h.baseAddress, Int32(d), e.baseAddress, Int32(d), 0, o.baseAddress, Int32(vocab))
+            gemm(false, true, m: rows, n: vocab, k: d, h.baseAddress!, lda: d, e.baseAddress!, ldb: d, o.baseAddress!, ldc: vocab)
           }
         }
       }

@@ -1,15 +1,39 @@
 import CBLAS
 import Dispatch
+import Synchronization
 
-/// The number of threads leafx computes with (process-wide): OpenBLAS's matrix products, and the
-/// work leafx splits itself (`ComputeThreads.split`: decoder-step products, element-wise encoder
-/// passes) uses the same count, so `--threads` bounds both.
+/// The number of threads leafx computes with (process-wide). leafx splits all its work itself:
+/// matrix products (`gemm`, cut into row or column blocks), attention (query blocks), the
+/// decoder's matrix-vector products and the element-wise passes all run as chunks on
+/// Dispatch's pool (`split`), and OpenBLAS is kept at one thread so that each chunk's sgemm
+/// runs on the thread that called it.
+///
+/// Why not OpenBLAS's own threads: its workers busy-wait (`sched_yield`) after every call, so
+/// between two products they compete for the cores with leafx's element-wise passes (softmax,
+/// GELU, layer norm), which measured 12 % of a tiny.en transcription. One pool for everything
+/// also lets one chunk run a whole attention block (scores, softmax, values) while its
+/// scores are still in that core's cache.
 public enum ComputeThreads {
+  /// 0 until first use or `set`; then the thread count.
+  private static let configured = Atomic<Int>(0)
+
+  /// Sets the thread count (1...256) and keeps OpenBLAS at one thread.
   public static func set(_ count: Int) {
-    openblas_set_num_threads(Int32(max(1, count)))
+    openblas_set_num_threads(1)
+    configured.store(max(1, min(count, 256)), ordering: .relaxed)
   }
 
-  public static var current: Int { Int(openblas_get_num_threads()) }
+  /// The thread count. Before any `set`, it is what OpenBLAS was configured with at load
+  /// (`OPENBLAS_NUM_THREADS`, or all cores), and OpenBLAS is then switched to one thread.
+  public static var current: Int {
+    let count = configured.load(ordering: .relaxed)
+    if count > 0 { return count }
+    let initial = Int(openblas_get_num_threads())
+    let (exchanged, existing) = configured.compareExchange(
+      expected: 0, desired: max(1, initial), ordering: .relaxed)
+    if exchanged { openblas_set_num_threads(1) }
+    return exchanged ? max(1, initial) : existing
+  }
 
   /// Runs `body` over `0 ..< count` cut into at most `current` contiguous chunks, in parallel
   /// (Dispatch's `concurrentPerform`), and returns when all are done. Work below

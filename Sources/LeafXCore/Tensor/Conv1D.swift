@@ -1,5 +1,3 @@
-import CBLAS
-
 /// 1-D convolution with kernel 3 and padding 1 (Whisper's conv stem), by im2col and one sgemm:
 ///
 /// ```
@@ -54,9 +52,9 @@ public struct Conv1D: Sendable {
       }
       weight.withUnsafeBufferPointer { w in
         columns.withUnsafeBufferPointer { col in
-          cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(outLength), Int32(k),
-            1, w.baseAddress, Int32(k), col.baseAddress, Int32(outLength), 1, y.baseAddress, Int32(outLength))
+          gemm(
+            false, false, m: outChannels, n: outLength, k: k, w.baseAddress!, lda: k, col.baseAddress!, ldb: outLength,
+            beta: 1, y.baseAddress!, ldc: outLength)
         }
       }
     }
@@ -82,9 +80,9 @@ public struct Conv1D: Sendable {
     weight.withUnsafeBufferPointer { w in
       outputGradient.withUnsafeBufferPointer { dy in
         columns.withUnsafeMutableBufferPointer { col in
-          cblas_sgemm(
-            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(outLength), Int32(outChannels),
-            1, w.baseAddress, Int32(k), dy.baseAddress, Int32(outLength), 0, col.baseAddress, Int32(outLength))
+          gemm(
+            true, false, m: k, n: outLength, k: outChannels, w.baseAddress!, lda: k, dy.baseAddress!, ldb: outLength,
+            col.baseAddress!, ldc: outLength)
         }
       }
     }

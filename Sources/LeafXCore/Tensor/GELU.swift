@@ -47,7 +47,11 @@ public enum GELU {
   /// below 1e-6.
   @inline(__always)
   static func erf(_ value: Lanes) -> Lanes {
-    let x = value.clamped(lowerBound: Lanes(repeating: -4), upperBound: Lanes(repeating: 4))
+    // Clamped by compare-and-blend: `clamped(lowerBound:upperBound:)` is an out-of-line call.
+    let lowest = Lanes(repeating: -4)
+    let highest = Lanes(repeating: 4)
+    var x = value.replacing(with: lowest, where: value .< lowest)
+    x = x.replacing(with: highest, where: x .> highest)
     let x2 = x * x
     var p = Lanes(repeating: -2.726_142_258_013_06e-10)
     p = p * x2 + 2.770_681_424_959_02e-08

@@ -1,8 +1,6 @@
-import CBLAS
-
 /// A dense layer `y = x Wᵀ + b`, PyTorch layout: `weight` is `[out, in]` row-major.
 ///
-/// Forward runs one `cblas_sgemm` over all rows at once (`MatrixVector.multiply` for a single row); the
+/// Forward runs one `gemm` over all rows at once (`MatrixVector.multiply` for a single row); the
 /// naive loop beside it is the reference the kernel tests compare against.
 public struct Linear: Sendable {
   public let inFeatures: Int
@@ -39,10 +37,9 @@ public struct Linear: Sendable {
       }
     }
     weight.withUnsafeBufferPointer { w in
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
-        1, input, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
-        bias == nil ? 0 : 1, output, Int32(outFeatures))
+      gemm(
+        false, true, m: rows, n: outFeatures, k: inFeatures, input, lda: inFeatures, w.baseAddress!, ldb: inFeatures,
+        beta: bias == nil ? 0 : 1, output, ldc: outFeatures)
     }
   }
 

@@ -87,7 +87,7 @@ class Model:
     path_or_name: a CTranslate2 or Hugging Face model directory, a whisper.cpp ggml file,
     or a name ("tiny.en", "base") looked up in the model cache $LEAFX_MODELS (default
     ~/.cache/leafx/models), as the leafx command line does.
-    threads: OpenBLAS threads (0 keeps OpenBLAS's setting; process-wide).
+    threads: compute threads (0: OpenBLAS's configured count; process-wide, see leafx.h).
     format: "auto", "ctranslate2", "ggml" or "safetensors".
 
     One model may be used by many threads at once (calls release the GIL). close() frees it

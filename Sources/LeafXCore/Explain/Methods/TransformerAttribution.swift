@@ -123,9 +123,7 @@ enum TransformerAttribution {
             s.withUnsafeMutableBufferPointer { s in
               r.withUnsafeMutableBufferPointer { r in
                 let vh = v.baseAddress! + h * dHead
-                cblas_sgemm(
-                  CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(dHead), Int32(keys),
-                  1, a.baseAddress, Int32(keys), vh, Int32(width), 0, z.baseAddress, Int32(dHead))
+                gemm(false, false, m: rows, n: dHead, k: keys, a.baseAddress!, lda: keys, vh, ldb: width, z.baseAddress!, ldc: dHead)
                 for i in 0..<rows {
                   for c in 0..<dHead {
                     let index = i * width + h * dHead + c
@@ -133,9 +131,7 @@ enum TransformerAttribution {
                     s[i * dHead + c] = denominator > 0 ? outputs[index] * outputGradient[index] / denominator : 0
                   }
                 }
-                cblas_sgemm(
-                  CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keys), Int32(dHead),
-                  1, s.baseAddress, Int32(dHead), vh, Int32(width), 0, r.baseAddress, Int32(keys))
+                gemm(false, true, m: rows, n: keys, k: dHead, s.baseAddress!, lda: dHead, vh, ldb: width, r.baseAddress!, ldc: keys)
                 for index in 0..<(rows * keys) { r[index] *= a[index] }
               }
             }
@@ -166,10 +162,9 @@ enum TransformerAttribution {
       out.withUnsafeMutableBufferPointer { o in
         for (h, a) in maps.enumerated() {
           a.withUnsafeBufferPointer { a in
-            cblas_sgemm(
-              CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(dHead), Int32(keys),
-              1, a.baseAddress, Int32(keys), v.baseAddress! + h * dHead, Int32(width), 0,
-              o.baseAddress! + h * dHead, Int32(width))
+            gemm(
+              false, false, m: rows, n: dHead, k: keys, a.baseAddress!, lda: keys, v.baseAddress! + h * dHead, ldb: width,
+              o.baseAddress! + h * dHead, ldc: width)
           }
         }
       }
