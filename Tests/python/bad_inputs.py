@@ -248,6 +248,20 @@ def ggml_cases(root, path):
     return cases.cases
 
 
+def write_synthetic_model(directory):
+    """The synthetic CTranslate2 model (ENGINE_DIMS: tiny.en's shapes at width 8) with tiny.en's
+    vocabulary, in `directory`; returns it. Its transcripts are noise, but it runs every line
+    of the engine at a fraction of tiny.en's cost (for the sanitizer and valgrind runs)."""
+    seeds = _seeds_module()
+    vocabulary_source = os.path.join(os.environ.get("LEAFX_MODELS", os.path.expanduser("~/.cache/leafx/models")), "tiny.en")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "model.bin"), "wb") as f:
+        f.write(seeds.ct2_bytes(seeds.ct2_records(np.random.default_rng(5), ENGINE_DIMS)))
+    for name in ("config.json", "vocabulary.txt", "tokenizer.json"):
+        shutil.copy(os.path.join(vocabulary_source, name), os.path.join(directory, name))
+    return directory
+
+
 def build_models(root):
     """The synthetic model in all three formats, and every corrupt variant. Returns (cases,
     path of the valid CTranslate2 directory) or (None, reason) when a converter is missing."""
@@ -255,13 +269,7 @@ def build_models(root):
     if tools is None:
         return None, "ct2_to_ggml.py not found (set LEAFX_CT2_TOOLS)"
     seeds = _seeds_module()
-    vocabulary_source = os.path.join(os.environ.get("LEAFX_MODELS", os.path.expanduser("~/.cache/leafx/models")), "tiny.en")
-    base = os.path.join(root, "base-ct2")
-    os.makedirs(base, exist_ok=True)
-    with open(os.path.join(base, "model.bin"), "wb") as f:
-        f.write(seeds.ct2_bytes(seeds.ct2_records(np.random.default_rng(5), ENGINE_DIMS)))
-    for name in ("config.json", "vocabulary.txt", "tokenizer.json"):
-        shutil.copy(os.path.join(vocabulary_source, name), os.path.join(base, name))
+    base = write_synthetic_model(os.path.join(root, "base-ct2"))
     ggml = os.path.join(root, "base.ggml.bin")
     subprocess.run([sys.executable, os.path.join(tools, "ct2_to_ggml.py"), base, ggml], check=True,
                    stdout=subprocess.DEVNULL)
