@@ -163,13 +163,19 @@ def test_threads_under_memcheck(threads_driver, clean_env, synthetic_model):
 
 
 @pytest.mark.skipif(not SLOW or shutil.which("valgrind") is None, reason="slow: LEAFX_SLOW_TESTS=1 (make test-concurrency)")
-def test_abort_under_memcheck(abort_driver, clean_env, models_dir):
-    """Nothing leaks when a call is cancelled midway (on tiny.en the abort comes during the
-    encoder pass)."""
-    run_driver([*clean_env, *valgrind("memcheck", *MEMCHECK), str(abort_driver),
-                os.path.join(models_dir, "tiny.en"), JFK, "20000", "raa"], timeout=3600)
+def test_abort_under_memcheck(abort_driver, clean_env, synthetic_model):
+    """Nothing leaks when a call is cancelled midway: a minute of audio with leafx-causal,
+    aborted after 20 s (under valgrind that is within the call), then the full run and the
+    aborted transcription of the driver."""
+    run_driver([*clean_env, *valgrind("memcheck", *MEMCHECK), str(abort_driver), synthetic_model, JFK, "20000"],
+               timeout=3600)
 
 
 @pytest.mark.skipif(not SLOW or shutil.which("valgrind") is None, reason="slow: LEAFX_SLOW_TESTS=1 (make test-concurrency)")
 def test_threads_under_helgrind(threads_driver, clean_env, synthetic_model):
-    run_driver([*clean_env, *valgrind("helgrind"), str(threads_driver), synthetic_model, JFK, "2"], timeout=3600)
+    """With Tests/valgrind/helgrind.supp: the locks helgrind cannot see (futex-based, in the
+    Swift runtime's metadata caches and in the ABI's handle registry) are left to the TSan
+    tests above; every other access is checked."""
+    suppressions = os.path.join(SOURCE_DIR, "Tests", "valgrind", "helgrind.supp")
+    run_driver([*clean_env, *valgrind("helgrind", f"--suppressions={suppressions}"), str(threads_driver),
+                synthetic_model, JFK, "2"], timeout=3600)
