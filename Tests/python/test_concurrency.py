@@ -14,9 +14,10 @@ the work leafx splits over Dispatch's pool (ComputeThreads) runs concurrently to
 program with a deliberate race checks that reports do reach the test.
 
 The same drivers under valgrind (memcheck: no definite leaks, no invalid accesses; helgrind:
-no races) take many minutes, so they run only with LEAFX_SLOW_TESTS=1
-(`make test-concurrency`), with one compute thread: valgrind runs all threads on one core,
-and there the driver's own threads are what is under test.
+no races, with Tests/valgrind/helgrind.supp) take minutes, so they run only with
+LEAFX_SLOW_TESTS=1 (`make test-concurrency`). They use the synthetic model (tiny.en's shapes
+at width 8: a tiny.en encoder pass is about an hour under memcheck), and one compute thread:
+valgrind runs all threads on one core, and there the driver's own threads are under test.
 """
 import os
 import shutil
