@@ -7,8 +7,8 @@ same audio). The physical limit: encoder FLOPs at the machine's measured sgemm p
 What is compared
 ----------------
 * leafx: ``libLeafX.so`` of the release build (``make``), or ``$LEAFX_LIBRARY``, loaded with
-  ctypes; ``leafx_model_load`` with ``n_threads`` = ``--threads`` (OpenBLAS), then
-  ``leafx_transcribe`` on float32 16 kHz PCM.
+  ctypes; ``leafx_model_load`` with ``n_threads`` = ``--threads`` (leafx's compute threads;
+  OpenBLAS runs single-threaded inside them), then ``leafx_transcribe`` on float32 16 kHz PCM.
 * faster-whisper: ``WhisperModel(dir, device="cpu", compute_type="float32",
   cpu_threads=--threads)`` on the *same* CTranslate2 model directory
   (``$LEAFX_MODELS/<name>``, default ``~/.cache/leafx/models``), then ``transcribe`` on the
