@@ -137,8 +137,8 @@ bench-explain: build models venv
 bench-memory: build models venv
 	LEAFX_LIBRARY="$(CURDIR)/$(BUILD_DIR)/libLeafX.so" "$(VENV)/bin/python" bench/bench_memory.py
 
-# The 8-thread and abort C drivers (part of `make test`) plus the same drivers under valgrind
-# memcheck (no leaks) and helgrind (no races), which take many minutes.
+# The 8-thread and abort C drivers (part of `make test`) plus the thread, abort and explain
+# drivers under valgrind memcheck (no leaks) and helgrind (no races): about 25 minutes.
 test-concurrency: build models venv
 	LEAFX_SLOW_TESTS=1 LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python/test_concurrency.py
 

@@ -173,6 +173,14 @@ def test_abort_under_memcheck(abort_driver, clean_env, synthetic_model):
 
 
 @pytest.mark.skipif(not SLOW or shutil.which("valgrind") is None, reason="slow: LEAFX_SLOW_TESTS=1 (make test-concurrency)")
+def test_explain_driver_under_memcheck(compile_c, clean_env, synthetic_model):
+    """Tests/c/test_explain.c (every method, params validation, accessors, JSON) leaks
+    nothing and reads nothing it should not. test_abi.c runs under memcheck in make test."""
+    driver = compile_c("test_explain", os.path.join(SOURCE_DIR, "Tests", "c", "test_explain.c"))
+    run_driver([*clean_env, *valgrind("memcheck", *MEMCHECK), str(driver), synthetic_model, JFK], timeout=3600)
+
+
+@pytest.mark.skipif(not SLOW or shutil.which("valgrind") is None, reason="slow: LEAFX_SLOW_TESTS=1 (make test-concurrency)")
 def test_threads_under_helgrind(threads_driver, clean_env, synthetic_model):
     """With Tests/valgrind/helgrind.supp: the locks helgrind cannot see (futex-based, in the
     Swift runtime's metadata caches and in the ABI's handle registry) are left to the TSan
