@@ -1,4 +1,3 @@
-import CBLAS
 import CFFTW
 
 /// A log-mel spectrogram, `[nMels, nFrames]` row-major, 100 frames per second.

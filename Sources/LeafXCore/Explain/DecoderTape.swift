@@ -1,14 +1,12 @@
-import CBLAS
-
 // A teacher-forced decoder pass that keeps everything the explanations read (DESIGN §5) and
 // everything the hand-written backward of DecoderBackward.swift needs (DESIGN §6.2).
 //
 // Priorities: correctness first (the pass is the same sequence of Linear / LayerNorm /
 // Softmax / GELU / sgemm calls as `WhisperDecoder.forward`, so its logits are the engine's),
 // then determinism (products split by `gemm` as the engine's are, so no result depends on the
-// thread count), then speed (one pass over all T positions, products on sgemm). Memory is O(L·H·T·(F + T) + L·T·d) floats: the full
-// per-head maps are kept because gradient modulation (§6.2) needs every head before the
-// entropy weighting reduces them.
+// thread count), then speed (one pass over all T positions, products on sgemm). Memory is
+// O(L·H·T·(F + T) + L·T·d) floats: the full per-head maps are kept because gradient
+// modulation (§6.2) needs every head before the entropy weighting reduces them.
 
 /// Which attention of a decoder block a probability matrix belongs to.
 public enum AttentionKind: Sendable, Hashable {

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Attention rollout through decoder depth with Chefer et al.'s encoder-decoder rules
 /// (ICCV 2021, eqs. 8–11), in the causal orientation of DESIGN §6.3:
 ///

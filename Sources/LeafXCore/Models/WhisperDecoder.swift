@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Whisper's text decoder (DESIGN §3):
 ///
 /// ```

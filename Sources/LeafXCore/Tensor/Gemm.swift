@@ -17,10 +17,12 @@ func gemm(
   // About a million multiply-adds per block at least: below that a pool wake-up costs more
   // than the block.
   let minimumWork = 1 << 20
+  // Blocks narrower than this waste the kernel's register tiles on edges.
+  let minimumBlock = 16
   let work = m * n * max(k, 1)
-  if m >= 2 * 16 {
+  if m >= 2 * minimumBlock {
     let perRow = n * max(k, 1)
-    ComputeThreads.split(m, minimumPerChunk: max(16, minimumWork / perRow)) { rows in
+    ComputeThreads.split(m, minimumPerChunk: max(minimumBlock, minimumWork / perRow)) { rows in
       let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
       gemmOnThisThread(
         transposeA, transposeB, m: rows.count, n: n, k: k, alpha: alpha, aBlock, lda: lda, b, ldb: ldb,
@@ -28,7 +30,7 @@ func gemm(
     }
   } else if work >= 2 * minimumWork {
     let perColumn = m * max(k, 1)
-    ComputeThreads.split(n, minimumPerChunk: max(16, minimumWork / perColumn)) { columns in
+    ComputeThreads.split(n, minimumPerChunk: max(minimumBlock, minimumWork / perColumn)) { columns in
       let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
       gemmOnThisThread(
         transposeA, transposeB, m: m, n: columns.count, k: k, alpha: alpha, a, lda: lda, bBlock, ldb: ldb,

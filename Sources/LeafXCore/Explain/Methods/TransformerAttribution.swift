@@ -1,5 +1,3 @@
-import CBLAS
-
 // Transformer Attribution (DESIGN §7, `ta`): Chefer, Gur, Wolf, "Transformer Interpretability
 // Beyond Attention Visualization", CVPR 2021, eqs. 13–14 (per layer `Ā = E_h[(∇A ⊙ R_A)⁺]`,
 // then rollout), adapted to Whisper's decoder. AN ADAPTATION, not the paper's full LRP:
