@@ -37,6 +37,12 @@ def swift_runtime_library_paths():
     return info["paths"]["runtimeLibraryPaths"]
 
 
+def toolchain_clang():
+    """The Swift toolchain's clang: its sanitizer runtimes are the ones the Swift code was
+    instrumented for."""
+    return os.path.join(os.path.dirname(os.path.realpath(shutil.which("swiftc"))), "clang")
+
+
 def compile_sanitized_driver(source, output, library, sanitizer, extra=()):
     """Builds a C driver of Tests/c with the toolchain's clang and `-fsanitize=<sanitizer>` (its
     runtime is the one the Swift code was instrumented for) against the sanitizer build of the
@@ -45,8 +51,7 @@ def compile_sanitized_driver(source, output, library, sanitizer, extra=()):
     library_dir.mkdir(exist_ok=True)
     if not (library_dir / "libleafx.so.0").exists():
         os.symlink(library, library_dir / "libleafx.so.0")
-    compiler = os.path.join(os.path.dirname(os.path.realpath(shutil.which("swiftc"))), "clang")
-    run([compiler, f"-fsanitize={sanitizer}", "-g", "-Wall", "-Werror", "-I", os.path.join(SOURCE_DIR, "include"),
+    run([toolchain_clang(), f"-fsanitize={sanitizer}", "-g", "-Wall", "-Werror", "-I", os.path.join(SOURCE_DIR, "include"),
          "-o", str(output), os.path.join(SOURCE_DIR, "Tests", "c", source), library,
          f"-Wl,-rpath,{library_dir}", *extra, "-lm", "-lpthread"])
     return output

@@ -26,7 +26,7 @@ import subprocess
 import pytest
 
 import bad_inputs
-from conftest import DEV_DIR, SOURCE_DIR, compile_sanitized_driver, swift_runtime_library_paths
+from conftest import DEV_DIR, SOURCE_DIR, compile_sanitized_driver, swift_runtime_library_paths, toolchain_clang
 
 SLOW = os.environ.get("LEAFX_SLOW_TESTS") == "1"
 TSAN_LIBRARY = os.environ.get("LEAFX_TSAN_LIBRARY")
@@ -117,8 +117,7 @@ def test_thread_sanitizer_reports_races(tmp_path):
     assert "__tsan_write4" in symbols and "__tsan_func_entry" in symbols
     source = tmp_path / "racy.c"
     source.write_text(RACY_CONTROL)
-    compiler = os.path.join(os.path.dirname(os.path.realpath(shutil.which("swiftc"))), "clang")
-    subprocess.run([compiler, "-fsanitize=thread", "-g", "-o", str(tmp_path / "racy"), str(source), *tsan_link_flags(),
+    subprocess.run([toolchain_clang(), "-fsanitize=thread", "-g", "-o", str(tmp_path / "racy"), str(source), *tsan_link_flags(),
                     "-lpthread"], check=True)
     result = subprocess.run([*tsan_env(), str(tmp_path / "racy")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 66 and "WARNING: ThreadSanitizer: data race" in result.stderr, result.stderr
