@@ -11,6 +11,14 @@ import PackageDescription
 /// Absolute path of this package, for linker flags that need a file (the version script).
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 
+/// LeafXKernelsAVX2 is compiled for Haswell on x86-64 (elsewhere it is a second copy of the
+/// baseline kernels, never chosen).
+#if arch(x86_64)
+  let haswellSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+  let haswellSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
   name: "leafx",
   products: [
@@ -41,10 +49,23 @@ let package = Package(
     // include/leafx.h as a module, so the shims are checked against it.
     .systemLibrary(name: "CLeafXABI", path: "Sources/CLeafXABI"),
 
+    // CPU feature queries (which kernel build to run).
+    .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
+
+    // The decoder-step matrix-vector kernels, once for the default x86-64 target and once
+    // for Haswell (AVX2); LeafXCore's MatrixVector picks one at run time. Same source,
+    // same bits (Sources/LeafXKernels/MatrixVectorKernels.swift).
+    .target(name: "LeafXKernels", path: "Sources/LeafXKernels"),
+    .target(
+      name: "LeafXKernelsAVX2",
+      dependencies: ["LeafXKernels"],
+      path: "Sources/LeafXKernelsAVX2",
+      swiftSettings: haswellSettings),
+
     // The Swift core: knows nothing of C callers.
     .target(
       name: "LeafXCore",
-      dependencies: ["CBLAS", "CFFTW", "CSndFile", "CSoxr", "CZlib"],
+      dependencies: ["CBLAS", "CFFTW", "CSndFile", "CSoxr", "CZlib", "CCPUFeatures", "LeafXKernels", "LeafXKernelsAVX2"],
       path: "Sources/LeafXCore"),
 
     // The C ABI: `@c @implementation` shims only.

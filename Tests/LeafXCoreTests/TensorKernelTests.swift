@@ -25,7 +25,7 @@ import Testing
     (1, 1, 1), (3, 7, 7), (5, 16, 20), (17, 33, 40), (9, 64, 384), (2, 100, 100), (40, 385, 385), (0, 8, 8), (4, 0, 3),
   ]
 
-  @Test func multiplyMatchesNaive() {
+  @Test(arguments: MatrixVector.Kernels.available) func multiplyMatchesNaive(kernels: MatrixVector.Kernels) {
     for (index, shape) in Self.shapes.enumerated() {
       let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(index))
       let x = Self.values(max(shape.n, 1), seed: UInt64(100 + index))
@@ -36,7 +36,7 @@ import Testing
           y.withUnsafeMutableBufferPointer { y in
             MatrixVector.multiply(
               a.baseAddress!, rows: shape.m, columns: shape.n, rowStride: shape.stride, alpha: 0.5, x.baseAddress!,
-              into: y.baseAddress!)
+              into: y.baseAddress!, kernels: kernels)
           }
         }
       }
@@ -61,7 +61,7 @@ import Testing
     #expect(y == [16, 35])
   }
 
-  @Test func multiplyTransposedMatchesNaive() {
+  @Test(arguments: MatrixVector.Kernels.available) func multiplyTransposedMatchesNaive(kernels: MatrixVector.Kernels) {
     for (index, shape) in Self.shapes.enumerated() {
       let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(200 + index))
       let x = Self.values(max(shape.m, 1), seed: UInt64(300 + index))
@@ -71,7 +71,8 @@ import Testing
         x.withUnsafeBufferPointer { x in
           y.withUnsafeMutableBufferPointer { y in
             MatrixVector.multiplyTransposed(
-              a.baseAddress!, rows: shape.m, columns: shape.n, rowStride: shape.stride, x.baseAddress!, into: y.baseAddress!)
+              a.baseAddress!, rows: shape.m, columns: shape.n, rowStride: shape.stride, x.baseAddress!, into: y.baseAddress!,
+              kernels: kernels)
           }
         }
       }
@@ -79,6 +80,42 @@ import Testing
       for j in 0..<shape.n {
         #expect(abs(y[j] - expected[j]) <= Self.productTolerance * scale, "shape \(shape) column \(j): \(y[j]) vs \(expected[j])")
       }
+    }
+  }
+
+  /// The AVX2 build of the kernels must give the baseline build's bits (same source, no fused
+  /// multiply-add), so a model decodes the same tokens on every x86-64 CPU.
+  @Test(.enabled(if: MatrixVector.Kernels.available.contains(.avx2), "needs a CPU with AVX2"))
+  func avx2KernelsGiveTheBaselineBits() {
+    for (index, shape) in Self.shapes.enumerated() {
+      let count = 3
+      let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(400 + index))
+      let x = Self.values(max(count * max(shape.n, shape.m), 1), seed: UInt64(500 + index))
+      let width = max(shape.n, shape.m)
+      func run(_ kernels: MatrixVector.Kernels) -> (rows: [Float], columns: [Float]) {
+        var rows = [Float](repeating: 1, count: max(count * shape.m, 1))
+        var columns = [Float](repeating: 1, count: max(count * shape.n, 1))
+        a.withUnsafeBufferPointer { a in
+          x.withUnsafeBufferPointer { x in
+            rows.withUnsafeMutableBufferPointer { y in
+              MatrixVector.multiply(
+                a.baseAddress!, rows: shape.m, columns: shape.n, rowStride: shape.stride, alpha: 0.75,
+                vectors: x.baseAddress!, vectorStride: width, count: count, accumulate: true, into: y.baseAddress!,
+                outputStride: shape.m, kernels: kernels)
+            }
+            columns.withUnsafeMutableBufferPointer { y in
+              MatrixVector.multiplyTransposed(
+                a.baseAddress!, rows: shape.m, columns: shape.n, rowStride: shape.stride, vectors: x.baseAddress!,
+                vectorStride: width, count: count, into: y.baseAddress!, outputStride: shape.n, kernels: kernels)
+            }
+          }
+        }
+        return (rows, columns)
+      }
+      let baseline = run(.baseline)
+      let avx2 = run(.avx2)
+      #expect(baseline.rows.map(\.bitPattern) == avx2.rows.map(\.bitPattern), "shape \(shape)")
+      #expect(baseline.columns.map(\.bitPattern) == avx2.columns.map(\.bitPattern), "shape \(shape)")
     }
   }
 

@@ -1,3 +1,7 @@
+import CCPUFeatures
+import LeafXKernels
+import LeafXKernelsAVX2
+
 /// Matrix-vector products of one decoder step (one query row), on the calling thread:
 ///
 /// ```
@@ -11,19 +15,56 @@
 /// matrix, and OpenBLAS's sgemv hands these small products (a few hundred thousand
 /// multiply-adds, called thousands of times per window) to its thread pool, whose wake-ups and
 /// `sched_yield`s then cost more than the arithmetic. These loops stream `A` once, in 8-lane
-/// SIMD. The naive versions beside them are the references of the kernel tests.
+/// SIMD (module LeafXKernels), compiled twice: for AVX2 when the CPU has it, else for
+/// baseline x86-64; both give the same bits. The naive versions beside them are the
+/// references of the kernel tests.
 public enum MatrixVector {
-  typealias Lanes = SIMD8<Float>
+  /// Which compiled copy of the kernels runs.
+  public enum Kernels: Sendable, CaseIterable {
+    case baseline, avx2
+
+    /// AVX2 when the CPU and OS support it.
+    public static let preferred: Kernels = leafx_cpu_supports_avx2() == 1 ? .avx2 : .baseline
+    /// The kernels this CPU can run (tests compare them).
+    public static var available: [Kernels] { preferred == .avx2 ? [.baseline, .avx2] : [.baseline] }
+
+    func multiplyRows(
+      _ a: UnsafePointer<Float>, rows: Range<Int>, columns n: Int, rowStride: Int, alpha: Float,
+      vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int, accumulate: Bool,
+      into y: UnsafeMutablePointer<Float>, outputStride: Int
+    ) {
+      switch self {
+      case .baseline:
+        BaselineKernels.multiplyRows(
+          a, rows: rows, columns: n, rowStride: rowStride, alpha: alpha, vectors: x, vectorStride: vectorStride,
+          count: count, accumulate: accumulate, into: y, outputStride: outputStride)
+      case .avx2:
+        AVX2Kernels.multiplyRows(
+          a, rows: rows, columns: n, rowStride: rowStride, alpha: alpha, vectors: x, vectorStride: vectorStride,
+          count: count, accumulate: accumulate, into: y, outputStride: outputStride)
+      }
+    }
+
+    func addTransposed(
+      _ a: UnsafePointer<Float>, rows: Range<Int>, columns n: Int, rowStride: Int,
+      _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+    ) {
+      switch self {
+      case .baseline: BaselineKernels.addTransposed(a, rows: rows, columns: n, rowStride: rowStride, x, into: y)
+      case .avx2: AVX2Kernels.addTransposed(a, rows: rows, columns: n, rowStride: rowStride, x, into: y)
+      }
+    }
+  }
 
   /// `y[0 ..< m] = α · A x (+ y)`.
   public static func multiply(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int, alpha: Float = 1,
-    _ x: UnsafePointer<Float>, accumulate: Bool = false, into y: UnsafeMutablePointer<Float>
+    _ x: UnsafePointer<Float>, accumulate: Bool = false, into y: UnsafeMutablePointer<Float>,
+    kernels: Kernels = .preferred
   ) {
-    for i in 0..<m {
-      let value = alpha * dot(a + i * rowStride, x, n)
-      y[i] = accumulate ? y[i] + value : value
-    }
+    kernels.multiplyRows(
+      a, rows: 0..<m, columns: n, rowStride: rowStride, alpha: alpha, vectors: x, vectorStride: n, count: 1,
+      accumulate: accumulate, into: y, outputStride: m)
   }
 
   /// `Y[b, i] = α · Σ_j A[i, j] X[b, j] (+ Y[b, i])` for `count` vectors at once: vector b
@@ -35,17 +76,12 @@ public enum MatrixVector {
   public static func multiply(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int, alpha: Float = 1,
     vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int, accumulate: Bool = false,
-    into y: UnsafeMutablePointer<Float>, outputStride: Int, threaded: Bool = false
+    into y: UnsafeMutablePointer<Float>, outputStride: Int, threaded: Bool = false, kernels: Kernels = .preferred
   ) {
     let rows = { (range: Range<Int>) in
-      for i in range {
-        let row = a + i * rowStride
-        for b in 0..<count {
-          let value = alpha * dot(row, x + b * vectorStride, n)
-          let out = y + b * outputStride + i
-          out.pointee = accumulate ? out.pointee + value : value
-        }
-      }
+      kernels.multiplyRows(
+        a, rows: range, columns: n, rowStride: rowStride, alpha: alpha, vectors: x, vectorStride: vectorStride,
+        count: count, accumulate: accumulate, into: y, outputStride: outputStride)
     }
     if threaded {
       // ~64k multiply-adds per chunk at least: below that a pool wake-up costs more than it saves.
@@ -62,10 +98,10 @@ public enum MatrixVector {
   public static func multiplyTransposed(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int,
     vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int,
-    into y: UnsafeMutablePointer<Float>, outputStride: Int
+    into y: UnsafeMutablePointer<Float>, outputStride: Int, kernels: Kernels = .preferred
   ) {
     if count == 1 {
-      multiplyTransposed(a, rows: m, columns: n, rowStride: rowStride, x, into: y)
+      multiplyTransposed(a, rows: m, columns: n, rowStride: rowStride, x, into: y, kernels: kernels)
       return
     }
     for b in 0..<count { (y + b * outputStride).update(repeating: 0, count: n) }
@@ -74,7 +110,8 @@ public enum MatrixVector {
     while start < m {
       let end = min(m, start + block)
       for b in 0..<count {
-        addTransposed(a, rows: start..<end, columns: n, rowStride: rowStride, x + b * vectorStride, into: y + b * outputStride)
+        kernels.addTransposed(
+          a, rows: start..<end, columns: n, rowStride: rowStride, x + b * vectorStride, into: y + b * outputStride)
       }
       start = end
     }
@@ -83,77 +120,10 @@ public enum MatrixVector {
   /// `y[0 ..< n] = xᵀ A`, i.e. `Σ_i x_i · row_i(A)` (y is overwritten).
   public static func multiplyTransposed(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int,
-    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, kernels: Kernels = .preferred
   ) {
     y.update(repeating: 0, count: n)
-    addTransposed(a, rows: 0..<m, columns: n, rowStride: rowStride, x, into: y)
-  }
-
-  /// `y[0 ..< n] += Σ_{i ∈ rows} x_i · row_i(A)`, summed row after row onto y's value, so a
-  /// split of the rows into consecutive ranges gives the same bits as one range.
-  @inline(__always)
-  static func addTransposed(
-    _ a: UnsafePointer<Float>, rows: Range<Int>, columns n: Int, rowStride: Int,
-    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
-  ) {
-    let full = n / Lanes.scalarCount * Lanes.scalarCount
-    let out = UnsafeMutableRawPointer(y)
-    // Column blocks of 32 kept in registers across all rows.
-    var c = 0
-    while c + 32 <= full {
-      var s0 = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
-      var s1 = out.loadUnaligned(fromByteOffset: c * 4 + 32, as: Lanes.self)
-      var s2 = out.loadUnaligned(fromByteOffset: c * 4 + 64, as: Lanes.self)
-      var s3 = out.loadUnaligned(fromByteOffset: c * 4 + 96, as: Lanes.self)
-      for i in rows {
-        let row = UnsafeRawPointer(a + i * rowStride + c)
-        let w = Lanes(repeating: x[i])
-        s0 += w * row.loadUnaligned(fromByteOffset: 0, as: Lanes.self)
-        s1 += w * row.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
-        s2 += w * row.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
-        s3 += w * row.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
-      }
-      out.storeBytes(of: s0, toByteOffset: c * 4, as: Lanes.self)
-      out.storeBytes(of: s1, toByteOffset: c * 4 + 32, as: Lanes.self)
-      out.storeBytes(of: s2, toByteOffset: c * 4 + 64, as: Lanes.self)
-      out.storeBytes(of: s3, toByteOffset: c * 4 + 96, as: Lanes.self)
-      c += 32
-    }
-    while c < full {
-      var s = out.loadUnaligned(fromByteOffset: c * 4, as: Lanes.self)
-      for i in rows {
-        s += Lanes(repeating: x[i]) * UnsafeRawPointer(a + i * rowStride + c).loadUnaligned(as: Lanes.self)
-      }
-      out.storeBytes(of: s, toByteOffset: c * 4, as: Lanes.self)
-      c += Lanes.scalarCount
-    }
-    for j in full..<n {
-      var s = y[j]
-      for i in rows { s += x[i] * a[i * rowStride + j] }
-      y[j] = s
-    }
-  }
-
-  /// `Σ_j a_j b_j` over `n` values, in two 8-lane accumulators.
-  @inline(__always)
-  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    let ra = UnsafeRawPointer(a)
-    let rb = UnsafeRawPointer(b)
-    var s0 = Lanes()
-    var s1 = Lanes()
-    var j = 0
-    while j + 16 <= n {
-      s0 += ra.loadUnaligned(fromByteOffset: j * 4, as: Lanes.self) * rb.loadUnaligned(fromByteOffset: j * 4, as: Lanes.self)
-      s1 += ra.loadUnaligned(fromByteOffset: j * 4 + 32, as: Lanes.self)
-        * rb.loadUnaligned(fromByteOffset: j * 4 + 32, as: Lanes.self)
-      j += 16
-    }
-    var sum = (s0 + s1).sum()
-    while j < n {
-      sum += a[j] * b[j]
-      j += 1
-    }
-    return sum
+    kernels.addTransposed(a, rows: 0..<m, columns: n, rowStride: rowStride, x, into: y)
   }
 
   /// Reference of `multiply` by loops in Double (tests only).
