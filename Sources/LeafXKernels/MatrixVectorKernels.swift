@@ -113,4 +113,9 @@ public enum BaselineKernels {
   ) {
     MatrixVectorKernels.addTransposed(a, rows: rows, columns: n, rowStride: rowStride, x, into: y)
   }
+
+  @inline(never)
+  public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count n: Int) {
+    SoftmaxKernels.forwardRow(row, count: n)
+  }
 }

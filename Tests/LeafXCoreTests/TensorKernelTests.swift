@@ -117,6 +117,14 @@ import Testing
       #expect(baseline.rows.map(\.bitPattern) == avx2.rows.map(\.bitPattern), "shape \(shape)")
       #expect(baseline.columns.map(\.bitPattern) == avx2.columns.map(\.bitPattern), "shape \(shape)")
     }
+    for width in [1, 7, 8, 33, 1500] {
+      let logits = Self.values(width, seed: UInt64(600 + width)).map { $0 * 30 }
+      var baseline = logits
+      var avx2 = logits
+      baseline.withUnsafeMutableBufferPointer { Softmax.forwardRow($0.baseAddress!, count: width, kernels: .baseline) }
+      avx2.withUnsafeMutableBufferPointer { Softmax.forwardRow($0.baseAddress!, count: width, kernels: .avx2) }
+      #expect(baseline.map(\.bitPattern) == avx2.map(\.bitPattern), "softmax width \(width)")
+    }
   }
 
   @Test func linearSingleRowMatchesNaive() {

@@ -54,6 +54,13 @@ public enum MatrixVector {
       case .avx2: AVX2Kernels.addTransposed(a, rows: rows, columns: n, rowStride: rowStride, x, into: y)
       }
     }
+
+    func softmaxRow(_ row: UnsafeMutablePointer<Float>, count n: Int) {
+      switch self {
+      case .baseline: BaselineKernels.softmaxRow(row, count: n)
+      case .avx2: AVX2Kernels.softmaxRow(row, count: n)
+      }
+    }
   }
 
   /// `y[0 ..< m] = α · A x (+ y)`.
