@@ -581,7 +581,7 @@ typedef struct leafx_explain_params {
      * "raa-mean", "rollout", "grad-rollout", "random", "ig" (integrated gradients on the
      * log-mel), "ta" (Transformer Attribution, adapted), "specmask", "lime", "kernelshap";
      * the ablations of "leafx-causal": "leafx-causal-mean-heads", "leafx-causal-one-layer",
-     * "leafx-causal-no-grad". "ig", "ta", "specmask", "lime" and "kernelshap" need leafx's
+     * "leafx-causal-no-grad", "leafx-causal-no-footprint". "ig", "ta", "specmask", "lime" and "kernelshap" need leafx's
      * own model (leafx_explain_attention refuses them with LEAFX_ERR_UNSUPPORTED).
      */
     const char *method;

@@ -32,7 +32,7 @@ struct LeafXTests {
     #expect(mass[0] == [0, 1, 1])
     #expect(mass[1] == [0, 0, 0])
     let out = LeafX.attributions(
-      t, rows: [0, 1, 2], layers: 0..<1, recipe: .init(), options: ExplainOptions(), gradients: { _ in nil }, deltas: nil)
+      t, rows: [0, 1, 2], layers: 0..<1, recipe: .init(footprint: false), options: ExplainOptions(), gradients: { _ in nil }, deltas: nil)
     // Row 0 cannot tell yet (both heads on frame 0); later rows follow the diagonal head only.
     #expect(out[0] == [1, 0, 0, 0])
     #expect(out[1] == [0, 1, 0, 0])
@@ -64,16 +64,16 @@ struct LeafXTests {
     // Layer 0 looks at frame 1, layer 1 at frame 3; equal weights without causal deltas.
     let t = trace([[[0, 1, 0, 0]], [[0, 0, 0, 1]]], frames: 4)
     let plain = LeafX.attribution(
-      t, row: 0, layers: 0..<2, recipe: .init(), options: ExplainOptions(), gradients: nil, deltas: nil)
+      t, row: 0, layers: 0..<2, recipe: .init(footprint: false), options: ExplainOptions(), gradients: nil, deltas: nil)
     #expect(plain == [0, 0.5, 0, 0.5])
     // The paper's rollout on the same maps weighs layer 0 twice as much as layer 1.
     let paper = LeafXPaper.attributions(t, rows: [0], layers: 0..<2, options: ExplainOptions())[0]
     #expect(abs(paper[1] / paper[3] - 2) < 1e-5, "\(paper)")
     let causal = LeafX.attribution(
-      t, row: 0, layers: 0..<2, recipe: .init(causal: true), options: ExplainOptions(), gradients: nil, deltas: [-0.5, 2])
+      t, row: 0, layers: 0..<2, recipe: .init(causal: true, footprint: false), options: ExplainOptions(), gradients: nil, deltas: [-0.5, 2])
     #expect(causal == [0, 0, 0, 1])
     let noEvidence = LeafX.attribution(
-      t, row: 0, layers: 0..<2, recipe: .init(causal: true), options: ExplainOptions(), gradients: nil, deltas: [-1, 0])
+      t, row: 0, layers: 0..<2, recipe: .init(causal: true, footprint: false), options: ExplainOptions(), gradients: nil, deltas: [-1, 0])
     #expect(noEvidence == plain)
   }
 
@@ -91,5 +91,34 @@ struct LeafXTests {
     #expect(ExplainOptions(method: .leafxCausalOneLayer).layers(of: 4) == 3..<4)
     #expect(ExplainOptions(method: .leafxPaper).layers(of: 4) == 0..<4)
     #expect(ExplainOptions(method: .leafx, depth: .full).layers(of: 4) == 0..<4)
+  }
+
+  @Test func encoderFootprintIsCentredOnTheFrameBoundaryAndKeepsTheMass() {
+    // Position j hears mel frames 2j−2 … 2j+2, centred on sample 320 j: frames j−2 … j+1,
+    // symmetric about the boundary between j−1 and j.
+    let w = EncoderFootprint.weights
+    #expect(EncoderFootprint.firstOffset == -2 && w.count == 4, "\(EncoderFootprint.firstOffset) \(w)")
+    #expect(abs(w.reduce(0, +) - 1) < 1e-6)
+    #expect(abs(w[0] - w[3]) < 2e-3 && abs(w[1] - w[2]) < 2e-3, "\(w)")
+    #expect(w[1] > 0.4 && w[0] > 0.03 && w[0] < 0.1, "\(w)")
+    // One position in the middle spreads to its four frames; the total is kept.
+    var one = [Float](repeating: 0, count: 8)
+    one[4] = 2
+    let spread = EncoderFootprint.project(one)
+    #expect(zip(spread[2...5], w).allSatisfy { abs($0 - 2 * $1) < 1e-6 }, "\(spread)")
+    #expect(spread[0...1].allSatisfy { $0 == 0 } && spread[6...].allSatisfy { $0 == 0 })
+    // At the edges the part outside the window is dropped and the rest rescaled.
+    let edge = EncoderFootprint.project([1, 0, 0])
+    #expect(abs(edge.reduce(0, +) - 1) < 1e-6 && edge[0] > edge[1] && edge[2] == 0, "\(edge)")
+    #expect(EncoderFootprint.project([1]) == [1])
+    #expect(EncoderFootprint.project([0, 0]) == [0, 0])
+  }
+
+  @Test func theProductMethodsUseTheFootprintAndItsAblationDoesNot() {
+    let t = trace([[[0, 0, 1, 0, 0, 0]]], frames: 6)
+    let with = LeafX.attribution(t, row: 0, layers: 0..<1, recipe: .init(), options: ExplainOptions(), gradients: nil, deltas: nil)
+    #expect(with == EncoderFootprint.project([0, 0, 1, 0, 0, 0]))
+    #expect(LeafX.recipe(for: .leafxCausal).footprint && !LeafX.recipe(for: .leafxCausalNoFootprint).footprint)
+    #expect(LeafX.recipe(for: .leafxCausalNoFootprint) == LeafX.Recipe(gradient: true, causal: true, footprint: false))
   }
 }

@@ -24,10 +24,12 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   /// A seeded random map: the floor every method must beat.
   case random
   /// Ablations of `leafx-causal` (docs/leafx.md): heads averaged instead of entropy-weighted;
-  /// the last layer alone (no rollout across depth); no gradient modulation.
+  /// the last layer alone (no rollout across depth); no gradient modulation; encoder
+  /// position j read as frame j instead of through its footprint (EncoderFootprint.swift).
   case leafxCausalMeanHeads = "leafx-causal-mean-heads"
   case leafxCausalOneLayer = "leafx-causal-one-layer"
   case leafxCausalNoGradient = "leafx-causal-no-grad"
+  case leafxCausalNoFootprint = "leafx-causal-no-footprint"
   /// Integrated gradients of log p(y_t) on the log-mel, silence baseline (Methods/IntegratedGradients.swift).
   case ig
   /// Transformer Attribution (Chefer CVPR 2021), adapted to Whisper (Methods/TransformerAttribution.swift).
@@ -43,7 +45,7 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   public var needsGradients: Bool {
     switch self {
     case .gradRollout, .leafxPaperGrad, .leafxPaperCausal, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads,
-      .leafxCausalOneLayer:
+      .leafxCausalOneLayer, .leafxCausalNoFootprint:
       return true
     default: return false
     }
@@ -52,7 +54,9 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   /// True when the method needs one ablation pass per decoder layer.
   public var needsAblations: Bool {
     switch self {
-    case .leafxPaperCausal, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient: return true
+    case .leafxPaperCausal, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient,
+      .leafxCausalNoFootprint:
+      return true
     default: return false
     }
   }
@@ -64,7 +68,8 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   /// rollout baselines.
   public var defaultDepth: RolloutDepth {
     switch self {
-    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalNoGradient: return .lastThird
+    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalNoGradient, .leafxCausalNoFootprint:
+      return .lastThird
     case .leafxCausalOneLayer: return .one
     default: return .full
     }

@@ -149,7 +149,8 @@ struct MethodRunner {
       return AttentionRollout.attributions(trace, rows: rows, layers: layers)
     case .leafxPaper:
       return LeafXPaper.attributions(trace, rows: rows, layers: layers, options: options)
-    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient:
+    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient,
+      .leafxCausalNoFootprint:
       let recipe = LeafX.recipe(for: options.method)
       return try LeafX.attributions(
         trace, rows: rows, layers: layers, recipe: recipe, options: options,

@@ -31,12 +31,18 @@
 ///    by their mean over the window's tokens (WindowContext.meanAblationDeltas): what the
 ///    token loses when the layer no longer knows *where* to look, instead of DESIGN §6.4's
 ///    zeroing, which measures that the model breaks without the layer. Uniform otherwise.
+/// 5. Encoder positions on the audio's time axis: the combined map, over encoder positions,
+///    is spread over the 20 ms frames each position hears (EncoderFootprint: the conv
+///    stem's and the STFT window's receptive field), instead of reading position j as frame
+///    j, which is half a frame late and one frame wide.
 enum LeafX {
   /// Which of the parts run (the ablation rows of docs/leafx.md switch them off one by one).
   struct Recipe: Sendable, Equatable {
     var entropyHeads = true
     var gradient = false
     var causal = false
+    /// Encoder positions spread over the frames they hear (EncoderFootprint), not read as frames.
+    var footprint = true
   }
 
   static func recipe(for method: AttributionMethod) -> Recipe {
@@ -45,6 +51,7 @@ enum LeafX {
     case .leafxCausal: return Recipe(gradient: true, causal: true)
     case .leafxCausalMeanHeads: return Recipe(entropyHeads: false, gradient: true, causal: true)
     case .leafxCausalNoGradient: return Recipe(gradient: false, causal: true)
+    case .leafxCausalNoFootprint: return Recipe(gradient: true, causal: true, footprint: false)
     default: return Recipe()
     }
   }
@@ -115,7 +122,7 @@ enum LeafX {
       let scale = alpha[index] / total
       for j in 0..<f { out[j] += scale * term[j] }
     }
-    return out
+    return recipe.footprint ? EncoderFootprint.project(out) : out
   }
 
   /// Head weights of one row and layer, summing to 1 (all 0 when no head has audio mass).
@@ -178,3 +185,4 @@ enum LeafX {
     return total > 0 ? positive.map { $0 / total } : uniform
   }
 }
+
