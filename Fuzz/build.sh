@@ -9,7 +9,8 @@
 # the coverage hooks then fall back to the ASan runtime's no-op defaults) and with
 # LEAFX_HEAP_MAPPED_FILES, which makes the readers load files into exactly sized heap blocks
 # instead of page-rounded mappings, so ASan catches a read one byte past the end. Each fuzz
-# target is then one swiftc link of its file, Fuzz/Support and the core's objects.
+# target is then one swiftc link of its file, Fuzz/Support and the objects of the core and
+# its kernel modules.
 #
 # usage: Fuzz/build.sh [TARGET...]   (default: every target)
 set -eu
@@ -20,7 +21,7 @@ DEFINE="-DLEAFX_HEAP_MAPPED_FILES"
 
 swift build -c release --scratch-path "$SCRATCH" --product LeafX -Xswiftc "$SANITIZE" -Xswiftc "$DEFINE"
 BUILD="$SCRATCH/release"
-OBJECTS=$(find "$BUILD/LeafXCore.build" -name '*.o')
+OBJECTS=$(find "$BUILD/LeafXCore.build" "$BUILD/LeafXKernels.build" "$BUILD/LeafXKernelsAVX2.build" -name '*.o')
 mkdir -p "$SCRATCH/bin"
 
 if [ $# -eq 0 ]; then
@@ -31,7 +32,7 @@ for target in "$@"; do
   echo "linking $out"
   # shellcheck disable=SC2086
   swiftc -O -parse-as-library "$SANITIZE" "$DEFINE" -module-name "Fuzz$target" \
-    -I "$BUILD/Modules" -I Sources/CBLAS -I Sources/CFFTW -I Sources/CSndFile -I Sources/CSoxr -I Sources/CZlib \
+    -I "$BUILD/Modules" -I Sources/CBLAS -I Sources/CFFTW -I Sources/CSndFile -I Sources/CSoxr -I Sources/CZlib -I Sources/CCPUFeatures \
     "Fuzz/Targets/Fuzz$target.swift" Fuzz/Support/*.swift $OBJECTS \
     -lopenblas -lfftw3f -lsndfile -lsoxr -lz -o "$out"
 done
