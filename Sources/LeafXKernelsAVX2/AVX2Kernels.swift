@@ -2,7 +2,7 @@ import LeafXKernels
 
 /// `MatrixVectorKernels` compiled for Haswell (`-target-cpu haswell` in Package.swift: AVX2,
 /// 256-bit registers). Call only when `leafx_cpu_supports_avx2()` is 1; LeafXCore's
-/// `MatrixVector` chooses once per process. Same bits as `BaselineKernels`.
+/// `KernelBuild` chooses once per process. Same bits as `BaselineKernels`.
 public enum AVX2Kernels {
   @inline(never)
   public static func multiplyRows(

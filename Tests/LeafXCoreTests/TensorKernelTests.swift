@@ -25,7 +25,7 @@ import Testing
     (1, 1, 1), (3, 7, 7), (5, 16, 20), (17, 33, 40), (9, 64, 384), (2, 100, 100), (40, 385, 385), (0, 8, 8), (4, 0, 3),
   ]
 
-  @Test(arguments: MatrixVector.Kernels.available) func multiplyMatchesNaive(kernels: MatrixVector.Kernels) {
+  @Test(arguments: KernelBuild.available) func multiplyMatchesNaive(kernels: KernelBuild) {
     for (index, shape) in Self.shapes.enumerated() {
       let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(index))
       let x = Self.values(max(shape.n, 1), seed: UInt64(100 + index))
@@ -61,7 +61,7 @@ import Testing
     #expect(y == [16, 35])
   }
 
-  @Test(arguments: MatrixVector.Kernels.available) func multiplyTransposedMatchesNaive(kernels: MatrixVector.Kernels) {
+  @Test(arguments: KernelBuild.available) func multiplyTransposedMatchesNaive(kernels: KernelBuild) {
     for (index, shape) in Self.shapes.enumerated() {
       let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(200 + index))
       let x = Self.values(max(shape.m, 1), seed: UInt64(300 + index))
@@ -85,14 +85,14 @@ import Testing
 
   /// The AVX2 build of the kernels must give the baseline build's bits (same source, no fused
   /// multiply-add), so a model decodes the same tokens on every x86-64 CPU.
-  @Test(.enabled(if: MatrixVector.Kernels.available.contains(.avx2), "needs a CPU with AVX2"))
+  @Test(.enabled(if: KernelBuild.available.contains(.avx2), "needs a CPU with AVX2"))
   func avx2KernelsGiveTheBaselineBits() {
     for (index, shape) in Self.shapes.enumerated() {
       let count = 3
       let a = Self.values(max(shape.m * shape.stride, 1), seed: UInt64(400 + index))
       let x = Self.values(max(count * max(shape.n, shape.m), 1), seed: UInt64(500 + index))
       let width = max(shape.n, shape.m)
-      func run(_ kernels: MatrixVector.Kernels) -> (rows: [Float], columns: [Float]) {
+      func run(_ kernels: KernelBuild) -> (rows: [Float], columns: [Float]) {
         var rows = [Float](repeating: 1, count: max(count * shape.m, 1))
         var columns = [Float](repeating: 1, count: max(count * shape.n, 1))
         a.withUnsafeBufferPointer { a in

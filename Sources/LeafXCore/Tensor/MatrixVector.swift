@@ -1,7 +1,3 @@
-import CCPUFeatures
-import LeafXKernels
-import LeafXKernelsAVX2
-
 /// Matrix-vector products of one decoder step (one query row), on the calling thread:
 ///
 /// ```
@@ -19,55 +15,11 @@ import LeafXKernelsAVX2
 /// baseline x86-64; both give the same bits. The naive versions beside them are the
 /// references of the kernel tests.
 public enum MatrixVector {
-  /// Which compiled copy of the kernels runs.
-  public enum Kernels: Sendable, CaseIterable {
-    case baseline, avx2
-
-    /// AVX2 when the CPU and OS support it.
-    public static let preferred: Kernels = leafx_cpu_supports_avx2() == 1 ? .avx2 : .baseline
-    /// The kernels this CPU can run (tests compare them).
-    public static var available: [Kernels] { preferred == .avx2 ? [.baseline, .avx2] : [.baseline] }
-
-    func multiplyRows(
-      _ a: UnsafePointer<Float>, rows: Range<Int>, columns n: Int, rowStride: Int, alpha: Float,
-      vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int, accumulate: Bool,
-      into y: UnsafeMutablePointer<Float>, outputStride: Int
-    ) {
-      switch self {
-      case .baseline:
-        BaselineKernels.multiplyRows(
-          a, rows: rows, columns: n, rowStride: rowStride, alpha: alpha, vectors: x, vectorStride: vectorStride,
-          count: count, accumulate: accumulate, into: y, outputStride: outputStride)
-      case .avx2:
-        AVX2Kernels.multiplyRows(
-          a, rows: rows, columns: n, rowStride: rowStride, alpha: alpha, vectors: x, vectorStride: vectorStride,
-          count: count, accumulate: accumulate, into: y, outputStride: outputStride)
-      }
-    }
-
-    func addTransposed(
-      _ a: UnsafePointer<Float>, rows: Range<Int>, columns n: Int, rowStride: Int,
-      _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
-    ) {
-      switch self {
-      case .baseline: BaselineKernels.addTransposed(a, rows: rows, columns: n, rowStride: rowStride, x, into: y)
-      case .avx2: AVX2Kernels.addTransposed(a, rows: rows, columns: n, rowStride: rowStride, x, into: y)
-      }
-    }
-
-    func softmaxRow(_ row: UnsafeMutablePointer<Float>, count n: Int) {
-      switch self {
-      case .baseline: BaselineKernels.softmaxRow(row, count: n)
-      case .avx2: AVX2Kernels.softmaxRow(row, count: n)
-      }
-    }
-  }
-
   /// `y[0 ..< m] = α · A x (+ y)`.
   public static func multiply(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int, alpha: Float = 1,
     _ x: UnsafePointer<Float>, accumulate: Bool = false, into y: UnsafeMutablePointer<Float>,
-    kernels: Kernels = .preferred
+    kernels: KernelBuild = .preferred
   ) {
     kernels.multiplyRows(
       a, rows: 0..<m, columns: n, rowStride: rowStride, alpha: alpha, vectors: x, vectorStride: n, count: 1,
@@ -83,7 +35,7 @@ public enum MatrixVector {
   public static func multiply(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int, alpha: Float = 1,
     vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int, accumulate: Bool = false,
-    into y: UnsafeMutablePointer<Float>, outputStride: Int, threaded: Bool = false, kernels: Kernels = .preferred
+    into y: UnsafeMutablePointer<Float>, outputStride: Int, threaded: Bool = false, kernels: KernelBuild = .preferred
   ) {
     let rows = { (range: Range<Int>) in
       kernels.multiplyRows(
@@ -105,7 +57,7 @@ public enum MatrixVector {
   public static func multiplyTransposed(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int,
     vectors x: UnsafePointer<Float>, vectorStride: Int, count: Int,
-    into y: UnsafeMutablePointer<Float>, outputStride: Int, kernels: Kernels = .preferred
+    into y: UnsafeMutablePointer<Float>, outputStride: Int, kernels: KernelBuild = .preferred
   ) {
     if count == 1 {
       multiplyTransposed(a, rows: m, columns: n, rowStride: rowStride, x, into: y, kernels: kernels)
@@ -127,7 +79,7 @@ public enum MatrixVector {
   /// `y[0 ..< n] = xᵀ A`, i.e. `Σ_i x_i · row_i(A)` (y is overwritten).
   public static func multiplyTransposed(
     _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, rowStride: Int,
-    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, kernels: Kernels = .preferred
+    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, kernels: KernelBuild = .preferred
   ) {
     y.update(repeating: 0, count: n)
     kernels.addTransposed(a, rows: 0..<m, columns: n, rowStride: rowStride, x, into: y)

@@ -24,8 +24,8 @@ public enum Softmax {
   }
 
   /// One row in place: `SoftmaxKernels.forwardRow` (three passes, 8 lanes, AVX2 when the CPU
-  /// has it; MatrixVector.Kernels).
-  static func forwardRow(_ row: UnsafeMutablePointer<Float>, count n: Int, kernels: MatrixVector.Kernels = .preferred) {
+  /// has it; KernelBuild).
+  static func forwardRow(_ row: UnsafeMutablePointer<Float>, count n: Int, kernels: KernelBuild = .preferred) {
     kernels.softmaxRow(row, count: n)
   }
 

@@ -185,4 +185,3 @@ enum LeafX {
     return total > 0 ? positive.map { $0 / total } : uniform
   }
 }
-
