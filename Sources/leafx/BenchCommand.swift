@@ -76,6 +76,12 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Per-utterance results (JSON Lines) to resume from and append to.")
   var results: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Append each sampled token's deletion curve, D-AOPC, AOPC, insertion AUC and SaCo (JSON Lines) to this file.",
+      discussion: "Only the utterances this run evaluates are written (not those resumed from --results)."))
+  var tokenResults: String?
+
   @Flag(help: "No progress on stderr.")
   var quiet = false
 
@@ -101,7 +107,9 @@ struct BenchCommand: ParsableCommand {
       tokensPerUtterance: tokens, options: options)
     let resultsPath = results ?? (output == "-" ? nil : Self.resultsPath(next: output))
     if let resultsPath, !quiet { printError("per-utterance results: \(resultsPath)") }
-    let rows = try bench.run(utterances, results: resultsPath.map(BenchResultsFile.init)) { line in
+    let rows = try bench.run(
+      utterances, results: resultsPath.map(BenchResultsFile.init), tokenResults: tokenResults.map(BenchResultsFile.init)
+    ) { line in
       if !quiet { printError(line) }
     }
     let summary = BenchSummary(results: rows, methods: parsedMethods.map(\.rawValue), metrics: parsedMetrics)

@@ -36,6 +36,42 @@ import Testing
     for r in first { #expect(Set(r.metrics.keys) == ["tloc", "spr", "inf"], "\(r.method)") }
   }
 
+  /// `--token-results`: one line per sampled token whose scores average to the utterance's
+  /// (21 masked passes).
+  @Test func tokenResultsAverageToTheUtteranceResult() throws {
+    let (model, _) = try Self.fixture.get()
+    let chosen = try utterances(["2830-3980-0043"])
+    let path = NSTemporaryDirectory() + "leafx-bench-tokens-\(getpid()).jsonl"
+    defer { unlink(path) }
+    let bench = LeafXBench(
+      model: model, modelName: "tiny.en", methods: [.raa], metrics: [.dAOPC, .aopc, .insertion], seed: 5,
+      tokensPerUtterance: 2)
+    let result = try #require(try bench.run(chosen, results: nil, tokenResults: BenchResultsFile(path: path)).first)
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+      .map { try JSONDecoder().decode(TokenResult.self, from: Data($0.utf8)) }
+    #expect(lines.count == 2)
+    #expect(Set(lines.map(\.token)).count == 2)
+    for line in lines {
+      #expect(line.id == "2830-3980-0043" && line.method == "raa" && line.config == bench.config)
+      #expect(!line.text.isEmpty && line.logProbability <= 0)
+      let curve = try #require(line.deletionCurve)
+      #expect(curve.count == Deletion.percents.count)
+      let curveMean = curve.reduce(0, +) / Double(curve.count)
+      let dAOPC = try #require(line.dAOPC)
+      #expect(abs(curveMean - dAOPC) < 1e-12)
+      #expect(line.saco == nil && line.insertionAUC != nil)
+    }
+    let columns: [(String, KeyPath<TokenResult, Double?>)] = [
+      ("d-aopc", \.dAOPC), ("aopc", \.aopc), ("insertion", \.insertionAUC),
+    ]
+    for (metric, value) in columns {
+      let values = lines.map { $0[keyPath: value] ?? .nan }
+      let mean = values.reduce(0, +) / Double(values.count)
+      let utteranceMean = try #require(result.metrics[metric])
+      #expect(abs(mean - utteranceMean) < 1e-9, "\(metric)")
+    }
+  }
+
   @Test func tokenSampleAndSeedsDependOnSeedAndUtterance() {
     let a = LeafXBench.sampleTokens(count: 40, keep: 8, seed: LeafXBench.seed(0, "u1", salt: 1))
     #expect(a.count == 8 && a.allSatisfy { (0..<40).contains($0) })

@@ -59,8 +59,8 @@ public struct BenchResultsFile {
     return results
   }
 
-  /// Appends `results`, one JSON object per line, in one write.
-  public func append(_ results: [UtteranceResult]) throws {
+  /// Appends `results` (utterance or token results), one JSON object per line, in one write.
+  public func append(_ results: [some Encodable]) throws {
     guard !results.isEmpty else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]

@@ -51,9 +51,12 @@ public struct LeafXBench {
   /// returns the results of `utterances` × `methods`.
   /// - Parameters:
   ///   - results: the JSON Lines file to resume from and append to (nil: keep in memory).
+  ///   - tokenResults: where to append each sampled token's perturbation scores (TokenResult)
+  ///     of the utterances evaluated by this run (nil: nowhere).
   ///   - progress: one line per step, for stderr.
   public func run(
-    _ utterances: [Manifest.Utterance], results: BenchResultsFile?, progress: ((String) -> Void)? = nil
+    _ utterances: [Manifest.Utterance], results: BenchResultsFile?, tokenResults: BenchResultsFile? = nil,
+    progress: ((String) -> Void)? = nil
   ) throws -> [UtteranceResult] {
     try options.validate()
     guard tokensPerUtterance >= 0 else {
@@ -70,7 +73,9 @@ public struct LeafXBench {
       let tag = "[\(n + 1)/\(utterances.count)] \(utterance.id)"
       if !missing.isEmpty {
         progress?("\(tag): \(missing.map(\.rawValue).joined(separator: ","))")
-        let fresh = try evaluate(utterance, methods: missing) { progress?("\(tag): \($0)") }
+        var perToken: [TokenResult] = []
+        let fresh = try evaluate(utterance, methods: missing, tokenResults: &perToken) { progress?("\(tag): \($0)") }
+        try tokenResults?.append(perToken)
         try results?.append(fresh)
         for r in fresh { done[r.id + "\u{1}" + r.method] = r }
       } else {
@@ -95,9 +100,11 @@ public struct LeafXBench {
     }
   }
 
-  /// Scores `methods` on one utterance.
+  /// Scores `methods` on one utterance; each sampled token's perturbation scores are appended
+  /// to `tokenResults`.
   func evaluate(
-    _ utterance: Manifest.Utterance, methods: [AttributionMethod], progress: ((String) -> Void)? = nil
+    _ utterance: Manifest.Utterance, methods: [AttributionMethod], tokenResults: inout [TokenResult],
+    progress: ((String) -> Void)? = nil
   ) throws -> [UtteranceResult] {
     let pcm = try AudioDecoder.load(path: utterance.audio).samples
     let explainer = Explainer(model: model, options: options, decoding: decoding)
@@ -164,18 +171,27 @@ public struct LeafXBench {
         let scores = try scorer.logProbs(keeping: batch.masks)
         for slot in slots {
           let k = slot.k
-          let values = w.tokens[m][k].attribution.values
+          let token = w.tokens[m][k]
+          var line = TokenResult(
+            config: config, id: utterance.id, method: method.rawValue, token: token.index, text: token.text,
+            logProbability: Double(full[k]))
           if !slot.deletion.isEmpty {
             let d = Deletion.scores(full: full[k], masked: slot.deletion.map { scores[$0][k] })
             sums[m].add(.dAOPC, d.dAOPC)
             sums[m].add(.aopc, d.aopc)
+            (line.deletionCurve, line.dAOPC, line.aopc) = (d.curve, d.dAOPC, d.aopc)
           }
           if !slot.insertion.isEmpty {
-            sums[m].add(.insertion, Insertion.scores(full: full[k], masked: slot.insertion.map { scores[$0][k] }).auc)
+            let auc = Insertion.scores(full: full[k], masked: slot.insertion.map { scores[$0][k] }).auc
+            sums[m].add(.insertion, auc)
+            line.insertionAUC = auc
           }
           if !slot.saco.isEmpty {
-            sums[m].add(.saco, SaCo.coefficient(values, full: full[k], masked: slot.saco.map { scores[$0][k] }))
+            let saco = SaCo.coefficient(token.attribution.values, full: full[k], masked: slot.saco.map { scores[$0][k] })
+            sums[m].add(.saco, saco)
+            line.saco = saco
           }
+          tokenResults.append(line)
         }
       }
     }
