@@ -53,9 +53,9 @@ extension EncoderTape {
     for t in 0..<n {
       for c in 0..<d { dStem[c * n + t] = dx[t * d + c] }
     }
-    let dU2 = geluBackward(conv2Output, dStem)
+    let dU2 = scaled(dStem, by: conv2Slope)
     let dH1 = encoder.conv2.backward(outputGradient: dU2, length: encoder.inputFrames)
-    let dU1 = geluBackward(conv1Output, dH1)
+    let dU1 = scaled(dH1, by: conv1Slope)
     return encoder.conv1.backward(outputGradient: dU1, length: encoder.inputFrames)
   }
 
@@ -73,7 +73,7 @@ extension EncoderTape {
         }
       }
     }
-    let dPre = geluBackward(record.mlpHidden, dOut)
+    let dPre = scaled(dOut, by: record.mlpSlope)
     var dNormed = [Float](repeating: 0, count: n * d)
     dPre.withUnsafeBufferPointer { u in
       block.mlp.fc1.weight.withUnsafeBufferPointer { w1 in
@@ -174,15 +174,15 @@ extension EncoderTape {
   }
 }
 
-/// `gelu′(u) ⊙ g` as a new array.
-private func geluBackward(_ input: [Float], _ gradient: [Float]) -> [Float] {
-  var out = [Float](repeating: 0, count: input.count)
-  input.withUnsafeBufferPointer { u in
+/// `gradient ⊙ slope` as a new array: GELU's backward with its slope `gelu′(u)` from the tape.
+private func scaled(_ gradient: [Float], by slope: [Float]) -> [Float] {
+  precondition(gradient.count == slope.count, "EncoderTape: \(gradient.count) gradients for \(slope.count) slopes")
+  return [Float](unsafeUninitializedCapacity: slope.count) { out, initialized in
     gradient.withUnsafeBufferPointer { g in
-      out.withUnsafeMutableBufferPointer { o in
-        GELU.backward(input: u.baseAddress!, outputGradient: g.baseAddress!, count: u.count, into: o.baseAddress!)
+      slope.withUnsafeBufferPointer { s in
+        for i in 0..<s.count { out[i] = g[i] * s[i] }
       }
     }
+    initialized = slope.count
   }
-  return out
 }

@@ -8,8 +8,10 @@
 // `probabilityBudget` floats; beyond it (small … large) the backward recomputes them from the
 // recorded queries and keys, one head at a time (one more `n²·d_h` product and softmax per
 // head and backward pass, about a fifth of the attention backward). Always kept: `9·n·d`
-// floats per layer (q, k, v, two residual inputs, the MLP pre-activation `[n, 4d]`): 83 MB for
-// tiny.en, 2.2 GB for large-v3.
+// floats per layer (q, k, v, two residual inputs, the MLP's GELU slope `[n, 4d]`): 83 MB for
+// tiny.en, 2.2 GB for large-v3. The GELU slopes `gelu′(u)` are kept instead of the
+// pre-activations `u`: the backward needs only the slope, and integrated gradients runs one
+// backward per token on each tape, so erf and exp are evaluated once per tape, not per token.
 
 /// One recorded forward pass of Whisper's encoder over one window:
 ///
@@ -33,8 +35,8 @@ public struct EncoderTape: Sendable {
     var probabilities: [[Float]] = []
     /// Residual stream entering the MLP, `[n, d]`.
     var mlpInput: [Float]
-    /// MLP pre-activation `W₁ ln(x) + b₁`, `[n, 4d]`.
-    var mlpHidden: [Float]
+    /// `gelu′(u)` of the MLP pre-activation `u = W₁ ln(x) + b₁`, `[n, 4d]`.
+    var mlpSlope: [Float]
   }
 
   /// n, the number of encoder positions (`n_audio_ctx`).
@@ -43,10 +45,10 @@ public struct EncoderTape: Sendable {
   public let width: Int
   /// The encoder output `[n, d]`, equal to `encoder.encode(mel)`.
   public let encoded: [Float]
-  /// conv1 pre-activation `u₁`, `[d, 2n]`.
-  let conv1Output: [Float]
-  /// conv2 pre-activation `u₂`, `[d, n]`.
-  let conv2Output: [Float]
+  /// `gelu′(u₁)` of conv1's pre-activation, `[d, 2n]`.
+  let conv1Slope: [Float]
+  /// `gelu′(u₂)` of conv2's pre-activation, `[d, n]`.
+  let conv2Slope: [Float]
   let blocks: [BlockRecord]
   /// Input of ln_post, `[n, d]`.
   let finalInput: [Float]
@@ -114,10 +116,11 @@ public struct EncoderTape: Sendable {
       records.append(
         BlockRecord(
           attentionInput: attentionInput, query: q, key: k, value: v, probabilities: probabilities, mlpInput: mlpInput,
-          mlpHidden: pre))
+          mlpSlope: GELU.derivatives(pre)))
     }
     let encoded = encoder.finalNorm.forward(x, rows: n)
     return EncoderTape(
-      positions: n, width: d, encoded: encoded, conv1Output: u1, conv2Output: u2, blocks: records, finalInput: x)
+      positions: n, width: d, encoded: encoded, conv1Slope: GELU.derivatives(u1), conv2Slope: GELU.derivatives(u2),
+      blocks: records, finalInput: x)
   }
 }

@@ -90,6 +90,16 @@ public enum GELU {
     for i in 0..<count { inputGradient[i] += outputGradient[i] * derivative(input[i]) }
   }
 
+  /// `gelu′` of every value, for backward passes that reuse one forward's slopes.
+  public static func derivatives(_ input: [Float]) -> [Float] {
+    [Float](unsafeUninitializedCapacity: input.count) { out, initialized in
+      input.withUnsafeBufferPointer { x in
+        for i in 0..<x.count { out[i] = derivative(x[i]) }
+      }
+      initialized = input.count
+    }
+  }
+
   /// Derivative `Φ(x) + x φ(x)`, for the backward passes.
   public static func derivative(_ x: Float) -> Float {
     let invSqrt2: Float = 0.70710678118654752
