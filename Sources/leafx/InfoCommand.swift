@@ -35,6 +35,7 @@ struct InfoCommand: ParsableCommand {
         vocabulary   \(d.nVocab) tokens, \(whisper.tokenizer.isMultilingual ? "multilingual (\(whisper.tokenizer.allLanguageCodes.count) languages)" : "English-only")
         audio        \(d.nMels) mel bins, \(d.nAudioCtx) positions, width \(d.nAudioState), \(d.nAudioHead) heads, \(d.nAudioLayer) layers
         text         \(d.nTextCtx) positions, width \(d.nTextState), \(d.nTextHead) heads, \(d.nTextLayer) layers
+        kernels      \(KernelBuild.preferred.rawValue) (CPU \(KernelBuild.cpuSupportsAVX2 ? "has" : "lacks") AVX2; LEAFX_KERNELS=baseline forces the baseline copy)
 
         """
     }

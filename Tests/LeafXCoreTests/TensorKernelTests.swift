@@ -83,6 +83,18 @@ import Testing
     }
   }
 
+  /// `LEAFX_KERNELS=baseline` forces the baseline copy; nothing selects AVX2 on a CPU without it.
+  @Test func kernelChoiceFollowsTheCPUAndLEAFX_KERNELS() {
+    #expect(KernelBuild.choose(cpuSupportsAVX2: true, setting: nil) == .avx2)
+    #expect(KernelBuild.choose(cpuSupportsAVX2: true, setting: "") == .avx2)
+    #expect(KernelBuild.choose(cpuSupportsAVX2: true, setting: "avx2") == .avx2)
+    #expect(KernelBuild.choose(cpuSupportsAVX2: true, setting: "baseline") == .baseline)
+    #expect(KernelBuild.choose(cpuSupportsAVX2: true, setting: "sse") == .avx2)
+    #expect(KernelBuild.choose(cpuSupportsAVX2: false, setting: nil) == .baseline)
+    #expect(KernelBuild.choose(cpuSupportsAVX2: false, setting: "avx2") == .baseline)
+    #expect(KernelBuild.available.contains(KernelBuild.preferred))
+  }
+
   /// The AVX2 build of the kernels must give the baseline build's bits (same source, no fused
   /// multiply-add), so a model decodes the same tokens on every x86-64 CPU.
   @Test(.enabled(if: KernelBuild.available.contains(.avx2), "needs a CPU with AVX2"))

@@ -19,7 +19,7 @@ import wave
 
 import pytest
 
-from conftest import DEV_DIR, audio_duration, load_reference, model_dir, token_ids, transcribe
+from conftest import DEV_DIR, audio_duration, leafx_binary, load_reference, model_dir, run, token_ids, transcribe
 
 MODELS = ["tiny.en", "base"]
 GREEDY = ("--beam", "1", "--temperature", "0")
@@ -201,3 +201,23 @@ def test_long_form_matches_per_utterance_wer(model, manifest, tmp_path):
     # what it must not do is lose or repeat text at window boundaries, which raises its WER.
     assert long_wer <= utterance_wer + 1.0, (
         f"long-form WER {long_wer:.2f} % is more than 1 point above per-utterance {utterance_wer:.2f} %")
+
+
+# ---------------------------------------------------------------- kernel copies
+
+
+def test_baseline_kernels_decode_the_same_bits(manifest):
+    """The baseline x86-64 copy of the decoder kernels (LEAFX_KERNELS=baseline), run end to end:
+    beam search and greedy decoding write the same JSON, probabilities included, as the copy
+    this CPU picks (AVX2 on the CI machines), so every x86-64 CPU decodes alike."""
+    paths = dev_paths(manifest)[:4]
+    model = model_dir("tiny.en")
+    for options in (BEAM5, GREEDY + ("--without-timestamps",)):
+        outputs = {}
+        for kernels in ("baseline", ""):
+            env = dict(os.environ, LEAFX_KERNELS=kernels)
+            info = run([leafx_binary(), "info", model], env=env).stdout
+            outputs[kernels] = (run([leafx_binary(), "transcribe", *map(str, paths), "-m", model, *options,
+                                     "--format", "json"], env=env).stdout, info)
+        assert "kernels      baseline" in outputs["baseline"][1], outputs["baseline"][1]
+        assert outputs["baseline"][0] == outputs[""][0], f"{options}: the two kernel copies decode differently"
