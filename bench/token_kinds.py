@@ -3,12 +3,12 @@
 
     python3 bench/token_kinds.py TOKENS.jsonl [--methods raa,leafx,...]
 
-Kinds, from the decoded text: a word's first token (leading space), a word's continuation
-(letters only, no space: ' Hal'+'ston', 'don'+"'t" is punctuation-led and counts as other), and
-other (punctuation, digits, anything else). Prints, per method, the mean D-AOPC of each kind
-and of all tokens, and the per-token floor: the lowest D-AOPC any of the listed methods reached
-on that token (an ordering the metric allows, so no single method can do better on average
-than the methods' per-token best can). Means over tokens, not over utterances.
+Kinds, from the decoded text: a word's first token (leading space); a word's continuation
+(letters only, no space: 'ston' after ' Hal'); other (punctuation, digits, and contraction
+endings such as "'t", which start with an apostrophe). Prints, per method, the mean D-AOPC of
+each kind and of all tokens, and the per-token best: the lowest D-AOPC any of the listed methods
+reached on each token, chosen with hindsight. That is a bound on the listed methods combined,
+not on every possible frame order. Means over tokens, not over utterances.
 """
 import argparse
 import json
