@@ -82,6 +82,16 @@ struct BenchCommand: ParsableCommand {
       discussion: "Only the utterances this run evaluates are written (not those resumed from --results)."))
   var tokenResults: String?
 
+  @Flag(
+    help: ArgumentHelp(
+      "Compute nothing: tabulate what --results already holds for this configuration.",
+      discussion: """
+        Each method over the utterances it has, with the metrics it was evaluated on (– where \
+        it has none): an interim table of a long run, or one table from runs that split the \
+        manifest or the metrics. The model is not loaded.
+        """))
+  var reportOnly = false
+
   @Flag(help: "No progress on stderr.")
   var quiet = false
 
@@ -101,16 +111,12 @@ struct BenchCommand: ParsableCommand {
     guard tokens >= 0 else { throw LeafXError.invalidArgument(argument: "--tokens", reason: "\(tokens) must be ≥ 0") }
     var utterances = try Manifest(path: manifest).utterances
     if let limit { utterances = Array(utterances.prefix(limit)) }
-    let whisper = try model.load()
-    let bench = LeafXBench(
-      model: whisper, modelName: model.model ?? "tiny.en", methods: parsedMethods, metrics: parsedMetrics, seed: seed,
-      tokensPerUtterance: tokens, options: options)
     let resultsPath = results ?? (output == "-" ? nil : Self.resultsPath(next: output))
-    if let resultsPath, !quiet { printError("per-utterance results: \(resultsPath)") }
-    let rows = try bench.run(
-      utterances, results: resultsPath.map(BenchResultsFile.init), tokenResults: tokenResults.map(BenchResultsFile.init)
-    ) { line in
-      if !quiet { printError(line) }
+    let rows: [UtteranceResult]
+    if reportOnly {
+      rows = try stored(utterances, methods: parsedMethods, options: options, resultsPath: resultsPath)
+    } else {
+      rows = try evaluate(utterances, methods: parsedMethods, metrics: parsedMetrics, options: options, resultsPath: resultsPath)
     }
     let summary = BenchSummary(results: rows, methods: parsedMethods.map(\.rawValue), metrics: parsedMetrics)
     let text: String
@@ -120,6 +126,40 @@ struct BenchCommand: ParsableCommand {
     case .json: text = summary.json()
     }
     try OutputFile.write(Array(text.utf8), to: output)
+  }
+
+  /// Explains and scores what the results file does not hold yet.
+  func evaluate(
+    _ utterances: [Manifest.Utterance], methods parsedMethods: [AttributionMethod], metrics parsedMetrics: [BenchMetric],
+    options: ExplainOptions, resultsPath: String?
+  ) throws -> [UtteranceResult] {
+    let whisper = try model.load()
+    let bench = LeafXBench(
+      model: whisper, modelName: model.model ?? "tiny.en", methods: parsedMethods, metrics: parsedMetrics, seed: seed,
+      tokensPerUtterance: tokens, options: options)
+    if let resultsPath, !quiet { printError("per-utterance results: \(resultsPath)") }
+    return try bench.run(
+      utterances, results: resultsPath.map(BenchResultsFile.init), tokenResults: tokenResults.map(BenchResultsFile.init)
+    ) { line in
+      if !quiet { printError(line) }
+    }
+  }
+
+  /// `--report-only`: the stored results.
+  func stored(
+    _ utterances: [Manifest.Utterance], methods: [AttributionMethod], options: ExplainOptions, resultsPath: String?
+  ) throws -> [UtteranceResult] {
+    guard let resultsPath else {
+      throw LeafXError.invalidArgument(argument: "--report-only", reason: "needs --results FILE (or -o FILE beside it)")
+    }
+    let config = LeafXBench.config(
+      modelName: model.model ?? "tiny.en", seed: seed, tokensPerUtterance: tokens, options: options)
+    let rows = try LeafXBench.stored(
+      utterances, methods: methods.map(\.rawValue), config: config, results: BenchResultsFile(path: resultsPath))
+    if !quiet {
+      printError("\(rows.count) of \(utterances.count * methods.count) utterance × method results found in \(resultsPath)")
+    }
+    return rows
   }
 
   /// `dir/name.md` → `dir/name.results.jsonl`.

@@ -148,6 +148,35 @@ import Testing
     #expect(try file.read() == [b])
   }
 
+  @Test func reportOnlyTabulatesWhatTheFileHoldsForTheConfiguration() throws {
+    let path = NSTemporaryDirectory() + "leafx-bench-report-\(getpid()).jsonl"
+    defer { unlink(path) }
+    let file = BenchResultsFile(path: path)
+    let config = LeafXBench.config(modelName: "tiny.en", seed: 0, tokensPerUtterance: 4, options: ExplainOptions())
+    #expect(throws: LeafXError.self) { try LeafXBench.stored([], methods: ["raa"], config: config, results: file) }
+    let u = Array(try Manifest(path: FormatsFixtures.sourceRoot + "/../shared/data/dev/manifest.jsonl").utterances.prefix(2))
+    func result(_ config: String, _ id: String, _ method: String, _ groups: [BenchMetric.Group], _ tloc: Double) -> UtteranceResult {
+      UtteranceResult(
+        config: config, id: id, method: method, groups: groups, metrics: ["tloc": tloc], counts: ["tloc": 1], seconds: 2)
+    }
+    // ig evaluated without STAB on one utterance, raa with every group on both, and a line
+    // of another configuration (8 tokens) that must not be reported.
+    try file.append([
+      result(config, u[1].id, "raa", BenchMetric.Group.allCases, 0.5),
+      result(config, u[0].id, "ig", [.localization], 0.25),
+      result(config, u[0].id, "raa", BenchMetric.Group.allCases, 0.75),
+      result(config.replacingOccurrences(of: "tokens=4", with: "tokens=8"), u[1].id, "ig", [.localization], 1),
+    ])
+    let stored = try LeafXBench.stored(u, methods: ["raa", "ig", "leafx"], config: config, results: file)
+    #expect(stored.map { "\($0.id) \($0.method)" } == ["\(u[0].id) raa", "\(u[0].id) ig", "\(u[1].id) raa"])
+    let summary = BenchSummary(results: stored, methods: ["raa", "ig", "leafx"], metrics: [.tloc, .stabNoise])
+    #expect(summary.rows.map(\.utterances) == [2, 1, 0])
+    #expect(summary.rows[0].values[.tloc]?.mean == 0.625)
+    #expect(summary.rows[1].values[.tloc]?.mean == 0.25 && summary.rows[1].values[.stabNoise] == nil)
+    let otherSeed = LeafXBench.config(modelName: "tiny.en", seed: 1, tokensPerUtterance: 4, options: ExplainOptions())
+    #expect(throws: LeafXError.self) { try LeafXBench.stored(u, methods: ["raa"], config: otherSeed, results: file) }
+  }
+
   @Test func summaryIntervalsAndNormalisation() {
     func result(_ method: String, _ id: String, _ d: Double, _ t: Double) -> UtteranceResult {
       UtteranceResult(

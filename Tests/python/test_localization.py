@@ -67,3 +67,17 @@ def test_results_file_resumes_and_formats_agree(prefix, models_dir, tmp_path):
     bad = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
                           "--metrics", "spr,speed"], capture_output=True, text=True)
     assert bad.returncode != 0 and "unknown metric \"speed\"" in bad.stderr
+    # --report-only tabulates the file and computes nothing: leafx, never run, has no value,
+    # and raa's numbers are the ones the runs wrote.
+    report = bench(prefix, models_dir, "--methods", "raa,leafx", "--metrics", "spr,tloc", "--limit", "2",
+                   "--results", str(results), "--report-only", "--format", "csv")
+    assert "2 of 4 utterance × method results found" in report.stderr
+    assert len(results.read_text().splitlines()) == 4
+    reported = {(r["method"], r["metric"]): r for r in csv.DictReader(io.StringIO(report.stdout))}
+    assert reported[("raa", "spr")]["mean"] == spr["raa"]["mean"]
+    assert not any(method == "leafx" and metric != "seconds_per_utterance" for method, metric in reported)
+    # Another configuration (here the seed) is not reported.
+    other = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
+                            "-m", os.path.join(models_dir, "tiny.en"), "--methods", "raa", "--seed", "1",
+                            "--results", str(results), "--report-only"], capture_output=True, text=True)
+    assert other.returncode != 0 and "has no result of these utterances and methods" in other.stderr

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The LEAF-XBench runner (DESIGN §8; docs/metrics.md): decodes each utterance of a manifest
 /// once, explains it with every method from the same decoding (each method timed on its own),
 /// and scores every method with the chosen metrics. Per-utterance results go to a JSON Lines
@@ -41,8 +45,39 @@ public struct LeafXBench {
 
   /// What changes the numbers, apart from the methods and metrics.
   public var config: String {
+    Self.config(
+      modelName: modelName, seed: seed, tokensPerUtterance: tokensPerUtterance, options: options, decoding: decoding)
+  }
+
+  /// The `config` of a benchmark with these settings, without loading its model.
+  public static func config(
+    modelName: String, seed: UInt64, tokensPerUtterance: Int, options: ExplainOptions,
+    decoding: DecodingOptions = Explainer.defaultDecoding
+  ) -> String {
     "model=\(modelName) seed=\(seed) tokens=\(tokensPerUtterance) tau=\(options.tau) depth=\(options.depth.rawValue) "
       + "beam=\(decoding.beamSize) timestamps=\(!decoding.withoutTimestamps)"
+  }
+
+  /// What `results` already holds for `utterances` × `methods` under `config`, in manifest
+  /// order, computing nothing (`leafx bench --report-only`). Each result is taken as stored,
+  /// whichever metric groups it was evaluated on, so a table of them shows a metric only for
+  /// the methods (and utterances) that have it.
+  /// - Throws: `io` when the file does not exist; `invalidArgument` when it holds none of
+  ///   these results (another configuration: model, seed, --tokens, τ, depth).
+  public static func stored(
+    _ utterances: [Manifest.Utterance], methods: [String], config: String, results: BenchResultsFile
+  ) throws -> [UtteranceResult] {
+    guard access(results.path, F_OK) == 0 else {
+      throw LeafXError.io(path: results.path, reason: "no such results file to report")
+    }
+    var byKey: [String: UtteranceResult] = [:]
+    for r in try results.read() where r.config == config { byKey[r.id + "\u{1}" + r.method] = r }
+    let found = utterances.flatMap { utterance in methods.compactMap { byKey[utterance.id + "\u{1}" + $0] } }
+    guard !found.isEmpty else {
+      throw LeafXError.invalidArgument(
+        argument: "--results", reason: "\(results.path) has no result of these utterances and methods for \(config)")
+    }
+    return found
   }
 
   var groups: [BenchMetric.Group] { BenchMetric.Group.allCases.filter { g in metrics.contains { $0.group == g } } }
