@@ -172,13 +172,15 @@ test-tsan: deps venv models
 
 test-hostile: fuzz-ci test-asan test-tsan
 
-# LEAF-XBench on the dev set with tiny.en (docs/metrics.md; hours, not part of `make test`):
+# LEAF-XBench on the dev set with tiny.en (docs/metrics.md; not part of `make test`):
 # bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes,
-# and a rerun with more methods computes only those). Every method but ig, which costs
-# ~20 CPU-minutes per utterance at 32 nodes: add it with BENCH_METHODS=...,ig.
+# a rerun with more methods computes only those, and `leafx bench --report-only` tabulates a
+# run in progress). About 30 CPU-minutes per utterance, half of it specmask, lime and
+# kernelshap explaining three times (STAB); 33 utterances are ~16 CPU-hours. Every method but
+# ig, which adds ~20 CPU-minutes per utterance at 32 nodes: BENCH_METHODS=...,ig.
 BENCH_MANIFEST ?= ../shared/data/dev/manifest.jsonl
 BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,ta,leafx-paper,leafx-paper-grad,leafx-paper-causal,leafx,leafx-grad,leafx-causal,specmask,lime,kernelshap,random
-BENCH_TOKENS   ?= 8
+BENCH_TOKENS   ?= 4
 .PHONY: bench
 bench: build models
 	$(BUILD_DIR)/leafx bench "$(BENCH_MANIFEST)" -m tiny.en --methods "$(BENCH_METHODS)" --tokens $(BENCH_TOKENS) \
