@@ -152,6 +152,9 @@ struct BenchCommand: ParsableCommand {
     guard let resultsPath else {
       throw LeafXError.invalidArgument(argument: "--report-only", reason: "needs --results FILE (or -o FILE beside it)")
     }
+    guard tokenResults == nil else {
+      throw LeafXError.invalidArgument(argument: "--token-results", reason: "--report-only computes no token scores to write")
+    }
     let config = LeafXBench.config(
       modelName: model.model ?? "tiny.en", seed: seed, tokensPerUtterance: tokens, options: options)
     let rows = try LeafXBench.stored(

@@ -81,3 +81,7 @@ def test_results_file_resumes_and_formats_agree(prefix, models_dir, tmp_path):
                             "-m", os.path.join(models_dir, "tiny.en"), "--methods", "raa", "--seed", "1",
                             "--results", str(results), "--report-only"], capture_output=True, text=True)
     assert other.returncode != 0 and "has no result of these utterances and methods" in other.stderr
+    tokens = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
+                             "--results", str(results), "--report-only", "--token-results", str(tmp_path / "t.jsonl")],
+                            capture_output=True, text=True)
+    assert tokens.returncode != 0 and "--token-results" in tokens.stderr and not (tmp_path / "t.jsonl").exists()
