@@ -135,7 +135,7 @@ struct BenchCommand: ParsableCommand {
   ) throws -> [UtteranceResult] {
     let whisper = try model.load()
     let bench = LeafXBench(
-      model: whisper, modelName: model.model ?? "tiny.en", methods: parsedMethods, metrics: parsedMetrics, seed: seed,
+      model: whisper, modelName: modelName, methods: parsedMethods, metrics: parsedMetrics, seed: seed,
       tokensPerUtterance: tokens, options: options)
     if let resultsPath, !quiet { printError("per-utterance results: \(resultsPath)") }
     return try bench.run(
@@ -156,7 +156,7 @@ struct BenchCommand: ParsableCommand {
       throw LeafXError.invalidArgument(argument: "--token-results", reason: "--report-only computes no token scores to write")
     }
     let config = LeafXBench.config(
-      modelName: model.model ?? "tiny.en", seed: seed, tokensPerUtterance: tokens, options: options)
+      modelName: modelName, seed: seed, tokensPerUtterance: tokens, options: options)
     let rows = try LeafXBench.stored(
       utterances, methods: methods.map(\.rawValue), config: config, results: BenchResultsFile(path: resultsPath))
     if !quiet {
@@ -164,6 +164,9 @@ struct BenchCommand: ParsableCommand {
     }
     return rows
   }
+
+  /// The model's name in the results' configuration.
+  var modelName: String { model.model ?? "tiny.en" }
 
   /// `dir/name.md` → `dir/name.results.jsonl`.
   static func resultsPath(next output: String) -> String {

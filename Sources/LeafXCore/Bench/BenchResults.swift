@@ -21,6 +21,10 @@ public struct UtteranceResult: Sendable, Codable, Equatable {
   public var counts: [String: Int]
   /// Seconds the method spent explaining the utterance (decoding excluded).
   public var seconds: Double
+
+  /// Names a result within one configuration: its utterance and method.
+  static func key(id: String, method: String) -> String { id + "\u{1}" + method }
+  var key: String { Self.key(id: id, method: method) }
 }
 
 /// The results file: reads earlier lines, appends new ones.
@@ -29,11 +33,13 @@ public struct BenchResultsFile {
 
   public init(path: String) { self.path = path }
 
+  public var exists: Bool { access(path, F_OK) == 0 }
+
   /// Every parseable result of the file (none when it does not exist); a later line for the
   /// same configuration, utterance and method replaces an earlier one.
   /// - Throws: `format` naming the line that is not a result.
   public func read() throws -> [UtteranceResult] {
-    guard access(path, F_OK) == 0 else { return [] }
+    guard exists else { return [] }
     let file = try MappedFile(path: path)
     var byKey: [String: Int] = [:]
     var results: [UtteranceResult] = []
@@ -48,7 +54,7 @@ public struct BenchResultsFile {
         if number == file.bytes.split(separator: UInt8(ascii: "\n")).count - 1 { continue }
         throw LeafXError.format(path: path, offset: nil, reason: "line \(number + 1) is not a benchmark result: \(error)")
       }
-      let key = result.config + "\u{1}" + result.id + "\u{1}" + result.method
+      let key = result.config + "\u{1}" + result.key
       if let existing = byKey[key] {
         results[existing] = result
       } else {

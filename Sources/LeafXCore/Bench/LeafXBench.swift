@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The LEAF-XBench runner (DESIGN §8; docs/metrics.md): decodes each utterance of a manifest
 /// once, explains it with every method from the same decoding (each method timed on its own),
 /// and scores every method with the chosen metrics. Per-utterance results go to a JSON Lines
@@ -67,12 +63,12 @@ public struct LeafXBench {
   public static func stored(
     _ utterances: [Manifest.Utterance], methods: [String], config: String, results: BenchResultsFile
   ) throws -> [UtteranceResult] {
-    guard access(results.path, F_OK) == 0 else {
+    guard results.exists else {
       throw LeafXError.io(path: results.path, reason: "no such results file to report")
     }
     var byKey: [String: UtteranceResult] = [:]
-    for r in try results.read() where r.config == config { byKey[r.id + "\u{1}" + r.method] = r }
-    let found = utterances.flatMap { utterance in methods.compactMap { byKey[utterance.id + "\u{1}" + $0] } }
+    for r in try results.read() where r.config == config { byKey[r.key] = r }
+    let found = utterances.flatMap { utterance in methods.compactMap { byKey[UtteranceResult.key(id: utterance.id, method: $0)] } }
     guard !found.isEmpty else {
       throw LeafXError.invalidArgument(
         argument: "--results", reason: "\(results.path) has no result of these utterances and methods for \(config)")
@@ -100,11 +96,11 @@ public struct LeafXBench {
     let wanted = Set(groups)
     var done: [String: UtteranceResult] = [:]
     for r in try results?.read() ?? [] where r.config == config && wanted.isSubset(of: Set(r.groups)) {
-      done[r.id + "\u{1}" + r.method] = r
+      done[r.key] = r
     }
     var all: [UtteranceResult] = []
     for (n, utterance) in utterances.enumerated() {
-      let missing = methods.filter { done[utterance.id + "\u{1}" + $0.rawValue] == nil }
+      let missing = methods.filter { done[UtteranceResult.key(id: utterance.id, method: $0.rawValue)] == nil }
       let tag = "[\(n + 1)/\(utterances.count)] \(utterance.id)"
       if !missing.isEmpty {
         progress?("\(tag): \(missing.map(\.rawValue).joined(separator: ","))")
@@ -112,12 +108,12 @@ public struct LeafXBench {
         let fresh = try evaluate(utterance, methods: missing, tokenResults: &perToken) { progress?("\(tag): \($0)") }
         try tokenResults?.append(perToken)
         try results?.append(fresh)
-        for r in fresh { done[r.id + "\u{1}" + r.method] = r }
+        for r in fresh { done[r.key] = r }
       } else {
         progress?("\(tag): already in the results file")
       }
       for method in methods {
-        if let r = done[utterance.id + "\u{1}" + method.rawValue] { all.append(r) }
+        if let r = done[UtteranceResult.key(id: utterance.id, method: method.rawValue)] { all.append(r) }
       }
     }
     return all
