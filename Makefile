@@ -176,15 +176,17 @@ test-hostile: fuzz-ci test-asan test-tsan
 # bench/results/dev-tiny.en-leafxbench.md, per-utterance results beside it (a rerun resumes,
 # a rerun with more methods computes only those, and `leafx bench --report-only` tabulates a
 # run in progress). About 30 CPU-minutes per utterance, half of it specmask, lime and
-# kernelshap explaining three times (STAB); 33 utterances are ~16 CPU-hours. Every method but
-# ig, which adds ~20 CPU-minutes per utterance at 32 nodes: BENCH_METHODS=...,ig.
+# kernelshap explaining three times (STAB); 33 utterances are ~16 CPU-hours, ~8 hours on two
+# cores: one utterance per core (--jobs, BENCH_JOBS), one compute thread each. Every method
+# but ig, which adds ~20 CPU-minutes per utterance at 32 nodes: BENCH_METHODS=...,ig.
 BENCH_MANIFEST ?= ../shared/data/dev/manifest.jsonl
 BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,ta,leafx-paper,leafx-paper-grad,leafx-paper-causal,leafx,leafx-grad,leafx-causal,specmask,lime,kernelshap,random
 BENCH_TOKENS   ?= 4
+BENCH_JOBS     ?= $(shell nproc)
 .PHONY: bench
 bench: build models
 	$(BUILD_DIR)/leafx bench "$(BENCH_MANIFEST)" -m tiny.en --methods "$(BENCH_METHODS)" --tokens $(BENCH_TOKENS) \
-	  -o bench/results/dev-tiny.en-leafxbench.md
+	  --jobs $(BENCH_JOBS) --threads 1 -o bench/results/dev-tiny.en-leafxbench.md
 	cat bench/results/dev-tiny.en-leafxbench.md
 
 # Only the benchmark runner's slow tests on real dev utterances (make test runs them too).

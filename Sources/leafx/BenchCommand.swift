@@ -34,6 +34,7 @@ struct BenchCommand: ParsableCommand {
       Examples:
         leafx bench ../shared/data/dev/manifest.jsonl --methods raa,grad-rollout,random --limit 5
         leafx bench manifest.jsonl -m base --metrics deletion,localization --format csv -o bench.csv
+        leafx bench manifest.jsonl --jobs 2 --threads 1 -o bench.md
       """)
 
   @Argument(help: "Manifest (JSON Lines).")
@@ -73,6 +74,16 @@ struct BenchCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
   var output: String = "-"
 
+  @Option(
+    help: ArgumentHelp(
+      "Utterances evaluated at once, each on its own thread (1...256).",
+      discussion: """
+        The numbers do not depend on it. Each job's matrix products still split over --threads, \
+        so on C cores use --jobs C --threads 1: most of a benchmark is small per-token work that \
+        one thread does best. The runtime column is then measured beside the other jobs.
+        """))
+  var jobs: Int = 1
+
   @Option(help: "Per-utterance results (JSON Lines) to resume from and append to.")
   var results: String?
 
@@ -109,6 +120,9 @@ struct BenchCommand: ParsableCommand {
     try perturbation.validate(options)
     if let limit, limit < 1 { throw LeafXError.invalidArgument(argument: "--limit", reason: "\(limit) must be ≥ 1") }
     guard tokens >= 0 else { throw LeafXError.invalidArgument(argument: "--tokens", reason: "\(tokens) must be ≥ 0") }
+    guard (1...256).contains(jobs) else {
+      throw LeafXError.invalidArgument(argument: "--jobs", reason: "\(jobs) is outside 1...256")
+    }
     var utterances = try Manifest(path: manifest).utterances
     if let limit { utterances = Array(utterances.prefix(limit)) }
     let resultsPath = results ?? (output == "-" ? nil : Self.resultsPath(next: output))
@@ -138,11 +152,11 @@ struct BenchCommand: ParsableCommand {
       model: whisper, modelName: modelName, methods: parsedMethods, metrics: parsedMetrics, seed: seed,
       tokensPerUtterance: tokens, options: options)
     if let resultsPath, !quiet { printError("per-utterance results: \(resultsPath)") }
+    let progress: (@Sendable (String) -> Void)?
+    if quiet { progress = nil } else { progress = { line in printError(line) } }
     return try bench.run(
-      utterances, results: resultsPath.map(BenchResultsFile.init), tokenResults: tokenResults.map(BenchResultsFile.init)
-    ) { line in
-      if !quiet { printError(line) }
-    }
+      utterances, results: resultsPath.map(BenchResultsFile.init), tokenResults: tokenResults.map(BenchResultsFile.init),
+      jobs: jobs, progress: progress)
   }
 
   /// `--report-only`: the stored results.

@@ -36,6 +36,46 @@ import Testing
     for r in first { #expect(Set(r.metrics.keys) == ["tloc", "spr", "inf"], "\(r.method)") }
   }
 
+  /// `--jobs`: three utterances on three threads give the numbers and the file lines of one
+  /// job (in another order). An utterance whose audio is missing fails a run on two jobs with
+  /// its own error, and the utterance already running beside it is still recorded.
+  @Test func jobsChangeNeitherTheNumbersNorTheFile() throws {
+    let (model, _) = try Self.fixture.get()
+    let chosen = try utterances(["2830-3980-0043", "367-130732-0006", "367-130732-0000"])
+    let bench = LeafXBench(
+      model: model, modelName: "tiny.en", methods: [.raa, .random], metrics: [.tloc, .spr, .inf],
+      seed: 5, tokensPerUtterance: 1, options: ExplainOptions(seed: 5))
+    let directory = NSTemporaryDirectory() + "leafx-bench-jobs-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let serialFile = BenchResultsFile(path: directory + "/serial.jsonl")
+    let parallelFile = BenchResultsFile(path: directory + "/parallel.jsonl")
+
+    let serial = try bench.run(chosen, results: serialFile)
+    let parallel = try bench.run(chosen, results: parallelFile, jobs: 3)
+    #expect(serial.count == 6)
+    #expect(parallel.map(\.key) == serial.map(\.key))
+    #expect(parallel.map(\.metrics) == serial.map(\.metrics))
+    #expect(parallel.map(\.counts) == serial.map(\.counts))
+    func byKey(_ file: BenchResultsFile) throws -> [String: [String: Double]] {
+      Dictionary(uniqueKeysWithValues: try file.read().map { ($0.key, $0.metrics) })
+    }
+    #expect(try byKey(parallelFile) == byKey(serialFile))
+
+    var broken = chosen
+    broken[1].audio = directory + "/missing.wav"
+    let brokenFile = BenchResultsFile(path: directory + "/broken.jsonl")
+    do {
+      _ = try bench.run(broken, results: brokenFile, jobs: 2)
+      Issue.record("a missing audio file did not fail the run")
+    } catch let error as LeafXError {
+      #expect("\(error)".contains("missing.wav"), "\(error)")
+    }
+    let kept = try brokenFile.read()
+    #expect(Set(kept.map(\.id)) == [chosen[0].id])
+    #expect(kept.map(\.metrics) == Array(serial.prefix(2)).map(\.metrics))
+  }
+
   /// `--token-results`: one line per sampled token whose scores average to the utterance's
   /// (21 masked passes).
   @Test func tokenResultsAverageToTheUtteranceResult() throws {

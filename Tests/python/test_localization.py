@@ -60,6 +60,22 @@ def test_results_file_resumes_and_formats_agree(prefix, models_dir, tmp_path):
     assert second.stderr.count("already in the results file") == 2
     assert second.stdout == first.stdout
     assert len(results.read_text().splitlines()) == 4
+    # Two jobs: the same numbers and the same lines (in any order), times aside.
+    parallel_results = tmp_path / "parallel.jsonl"
+    parallel = bench(prefix, models_dir, *common[:-1], str(parallel_results), "--format", "csv", "--jobs", "2")
+
+    def numbers(text):
+        return [r for r in csv.DictReader(io.StringIO(text)) if r["metric"] != "seconds_per_utterance"]
+
+    def lines_without_time(path):
+        return sorted(json.dumps({k: v for k, v in json.loads(line).items() if k != "seconds"}, sort_keys=True)
+                      for line in path.read_text().splitlines())
+
+    assert numbers(parallel.stdout) == numbers(first.stdout)
+    assert lines_without_time(parallel_results) == lines_without_time(results)
+    jobs = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
+                           "--jobs", "0"], capture_output=True, text=True)
+    assert jobs.returncode != 0 and "--jobs" in jobs.stderr and "1...256" in jobs.stderr, jobs.stderr
     table = list(csv.DictReader(io.StringIO(first.stdout)))
     spr = {r["method"]: r for r in table if r["metric"] == "spr"}
     assert float(spr["raa"]["mean"]) > float(spr["random"]["mean"])

@@ -28,7 +28,7 @@ public struct UtteranceResult: Sendable, Codable, Equatable {
 }
 
 /// The results file: reads earlier lines, appends new ones.
-public struct BenchResultsFile {
+public struct BenchResultsFile: Sendable {
   public let path: String
 
   public init(path: String) { self.path = path }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The LEAF-XBench runner (DESIGN §8; docs/metrics.md): decodes each utterance of a manifest
 /// once, explains it with every method from the same decoding (each method timed on its own),
 /// and scores every method with the chosen metrics. Per-utterance results go to a JSON Lines
@@ -8,7 +10,7 @@
 /// numbers do not depend on which other methods run beside it); then cost: the masks of
 /// every sampled token of one method and window go to the MaskedScorer in one call, and the
 /// masks that do not depend on the token (unmasked, INF) are shared by all tokens and methods.
-public struct LeafXBench {
+public struct LeafXBench: Sendable {
   public let model: WhisperModel
   /// Name of the model in the results' configuration (`tiny.en`, a path…).
   public var modelName: String
@@ -79,44 +81,57 @@ public struct LeafXBench {
   var groups: [BenchMetric.Group] { BenchMetric.Group.allCases.filter { g in metrics.contains { $0.group == g } } }
 
   /// Runs every utterance (skipping what `results` already holds for this configuration) and
-  /// returns the results of `utterances` × `methods`.
+  /// returns the results of `utterances` × `methods`, in manifest order.
   /// - Parameters:
   ///   - results: the JSON Lines file to resume from and append to (nil: keep in memory).
   ///   - tokenResults: where to append each sampled token's perturbation scores (TokenResult)
   ///     of the utterances evaluated by this run (nil: nowhere).
-  ///   - progress: one line per step, for stderr.
+  ///   - jobs: utterances evaluated at once, each on its own thread (`BenchJobs`). The numbers
+  ///     do not depend on it (every seed derives from the utterance id, and one model serves
+  ///     concurrent explanations bit-identically); only the order of the files' lines does.
+  ///     Each method's time is then measured beside the other jobs.
+  ///   - progress: one line per step, for stderr (called by one job at a time).
   public func run(
     _ utterances: [Manifest.Utterance], results: BenchResultsFile?, tokenResults: BenchResultsFile? = nil,
-    progress: ((String) -> Void)? = nil
+    jobs: Int = 1, progress: (@Sendable (String) -> Void)? = nil
   ) throws -> [UtteranceResult] {
     try options.validate()
     guard tokensPerUtterance >= 0 else {
       throw LeafXError.invalidArgument(argument: "--tokens", reason: "\(tokensPerUtterance) must be ≥ 0")
     }
+    guard (1...256).contains(jobs) else {
+      throw LeafXError.invalidArgument(argument: "--jobs", reason: "\(jobs) is outside 1...256")
+    }
     let wanted = Set(groups)
-    var done: [String: UtteranceResult] = [:]
+    var stored: [String: UtteranceResult] = [:]
     for r in try results?.read() ?? [] where r.config == config && wanted.isSubset(of: Set(r.groups)) {
-      done[r.key] = r
+      stored[r.key] = r
     }
-    var all: [UtteranceResult] = []
-    for (n, utterance) in utterances.enumerated() {
-      let missing = methods.filter { done[UtteranceResult.key(id: utterance.id, method: $0.rawValue)] == nil }
-      let tag = "[\(n + 1)/\(utterances.count)] \(utterance.id)"
-      if !missing.isEmpty {
-        progress?("\(tag): \(missing.map(\.rawValue).joined(separator: ","))")
-        var perToken: [TokenResult] = []
-        let fresh = try evaluate(utterance, methods: missing, tokenResults: &perToken) { progress?("\(tag): \($0)") }
+    let tags = utterances.enumerated().map { n, utterance in "[\(n + 1)/\(utterances.count)] \(utterance.id)" }
+    let pending = utterances.indices.compactMap { n -> (index: Int, methods: [AttributionMethod])? in
+      let missing = methods.filter { stored[UtteranceResult.key(id: utterances[n].id, method: $0.rawValue)] == nil }
+      if missing.isEmpty { progress?("\(tags[n]): already in the results file") }
+      return missing.isEmpty ? nil : (n, missing)
+    }
+    let fresh = Mutex<[UtteranceResult]>([])
+    try BenchJobs.run(count: pending.count, jobs: jobs) { item, queue in
+      let (n, missing) = pending[item]
+      let tag = tags[n]
+      queue.serialized { progress?("\(tag): \(missing.map(\.rawValue).joined(separator: ","))") }
+      var perToken: [TokenResult] = []
+      let evaluated = try evaluate(utterances[n], methods: missing, tokenResults: &perToken) { line in
+        queue.serialized { progress?("\(tag): \(line)") }
+      }
+      try queue.serialized {
         try tokenResults?.append(perToken)
-        try results?.append(fresh)
-        for r in fresh { done[r.key] = r }
-      } else {
-        progress?("\(tag): already in the results file")
+        try results?.append(evaluated)
       }
-      for method in methods {
-        if let r = done[UtteranceResult.key(id: utterance.id, method: method.rawValue)] { all.append(r) }
-      }
+      fresh.withLock { $0 += evaluated }
     }
-    return all
+    for r in fresh.withLock({ $0 }) { stored[r.key] = r }
+    return utterances.flatMap { utterance in
+      methods.compactMap { stored[UtteranceResult.key(id: utterance.id, method: $0.rawValue)] }
+    }
   }
 
   /// Running sums of one method's per-token scores on one utterance.
