@@ -26,6 +26,7 @@ struct ExplainCommand: ParsableCommand {
         leafx explain data/jfk.wav --format html -o report.html
         leafx explain data/jfk.wav --format svg -o heatmap.svg
         leafx explain call.wav --text "take fifty milligrams of amoxicillin" -m base
+        leafx explain call.wav --verify --format text
         leafx explain data/jfk.wav --method specmask --window 10 --stride 5 --format text
         leafx explain data/jfk.wav --method kernelshap --samples 400 --segment 5 --seed 1
       """)
@@ -54,6 +55,17 @@ struct ExplainCommand: ParsableCommand {
   var steps: Int = 32
   @OptionGroup var perturbation: PerturbationOptions
 
+  @Flag(
+    help: ArgumentHelp(
+      "Check each word by silencing the audio its attribution points at.",
+      discussion: """
+        The word's half-mass span, widened by 50 ms each side, is set to silence and the word \
+        is scored again with the text held fixed: one masked pass per word. The drop in its \
+        log-probability goes to the JSON (silence_check) and the text table; a word whose \
+        probability is not halved is flagged unconfirmed.
+        """))
+  var verify = false
+
   @Option(help: "Beam size of the decoding (1 = greedy).")
   var beam: Int = 1
 
@@ -73,6 +85,7 @@ struct ExplainCommand: ParsableCommand {
     }
     var options = ExplainOptions(method: try AttributionMethod.named(method), tau: tau, depth: parsedDepth, seed: seed, steps: steps)
     perturbation.apply(to: &options)
+    options.verify = verify
     try perturbation.validate(options)
     var decoding = Explainer.defaultDecoding
     decoding.beamSize = beam
@@ -134,13 +147,15 @@ enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
 /// audio that holds half its attribution, its peak, probability and audit flags.
 enum ExplanationText {
   static func render(_ e: Explanation) -> String {
+    let verified = e.words.contains { $0.silenceCheck != nil }
     var out = "\(e.text.stripped)\n\n"
-    out += "word                 half-mass span        peak     prob   flags\n"
+    out += "word                 half-mass span        peak     prob   " + (verified ? "silenced drop  " : "") + "flags\n"
     for w in e.words {
       let a = w.attribution
       let name = w.word.count > 20 ? String(w.word.prefix(19)) + "…" : w.word
       out += pad(name, 20) + " " + pad("\(JSONText.seconds(a.start))–\(JSONText.seconds(a.end)) s", 21) + " "
       out += pad("\(JSONText.seconds(a.peak)) s", 8) + " " + pad(String(format2(w.probability)), 6) + " "
+      if verified { out += pad(w.silenceCheck.map { format2($0.drop) + " nats" } ?? "–", 14) + " " }
       out += w.flags.joined(separator: ",") + "\n"
     }
     return out
@@ -149,8 +164,8 @@ enum ExplanationText {
   static func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
 
   static func format2(_ x: Float) -> String {
-    let v = Int((x * 100).rounded())
-    return "\(v / 100).\(v % 100 < 10 ? "0" : "")\(v % 100)"
+    let v = Int((abs(x) * 100).rounded())
+    return (x < 0 && v > 0 ? "-" : "") + "\(v / 100).\(v % 100 < 10 ? "0" : "")\(v % 100)"
   }
 }
 

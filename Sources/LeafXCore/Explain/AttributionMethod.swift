@@ -140,6 +140,9 @@ public struct ExplainOptions: Sendable, Equatable {
   public var samples: Int = 200
   /// `lime`, `kernelshap`: frames per feature segment (default 5 = 100 ms), ≥ 1.
   public var segmentFrames: Int = 5
+  /// Check each word by silencing its attribution's half-mass span (`SilenceCheck`): one
+  /// masked pass per word and method. Default off.
+  public var verify = false
 
   public init(
     method: AttributionMethod = .leafx, tau: Float = 1, epsilon: Float = 1e-8, depth: RolloutDepth = .methodDefault,

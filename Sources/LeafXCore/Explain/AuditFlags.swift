@@ -8,7 +8,12 @@
 /// - `weak-support`: the attribution's peak is far from where the neighbouring tokens come
 ///   from: more than `isolationSeconds` (2 s) from the peaks of both the previous and the
 ///   next token, or the raw cross-attention put most of its mass (> 0.5) on padding frames.
+///
+/// One more, on words only and only with `ExplainOptions.verify`: `unconfirmed`, when
+/// silencing the audio the word's attribution points at did not halve its probability
+/// (`SilenceCheck`).
 public enum AuditFlags {
+  public static let unconfirmed = "unconfirmed"
   public static let diffuseEntropy: Float = 0.85
   public static let isolationSeconds = 2.0
   public static let paddingMass: Float = 0.5

@@ -35,7 +35,7 @@ extension Explainer {
       var seconds: [Double] = []
       for method in methods {
         let started = Self.monotonicSeconds()
-        var tokens = try explainWindow(window, features: features, sampleCount: pcm.count, methods: [method])[0]
+        var tokens = try explainWindow(window, features: features, sampleCount: pcm.count, methods: [method]).tokens[0]
         seconds.append(Self.monotonicSeconds() - started)
         for k in tokens.indices {
           tokens[k].index = explained + k

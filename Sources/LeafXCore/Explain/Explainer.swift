@@ -67,7 +67,7 @@ public struct Explainer {
       if let progress, !progress(done) { throw LeafXError.cancelled }
     }
     monitor?.report(1, stage: .explain)
-    return assemble(transcript, forced: false, methods: methods, tokens: accumulator.tokens)
+    return assemble(transcript, forced: false, methods: methods, accumulator: accumulator)
   }
 
   /// What `explain` explains: the decoding of `pcm` (keeping each window's encoder output,
@@ -100,7 +100,7 @@ public struct Explainer {
         throw LeafXError.cancelled
       }
     }
-    return assemble(transcript, forced: forced, methods: methods, tokens: accumulator.tokens)
+    return assemble(transcript, forced: forced, methods: methods, accumulator: accumulator)
   }
 
   /// Explains one window with every method and appends its tokens (numbered, flagged).
@@ -108,13 +108,14 @@ public struct Explainer {
     _ window: DecodedWindow, index windowIndex: Int, features: WindowFeatures, sampleCount: Int,
     methods: [AttributionMethod], into accumulator: ExplainedTokens
   ) throws {
-    let perMethod = try explainWindow(window, features: features, sampleCount: sampleCount, methods: methods)
+    let (perMethod, checks) = try explainWindow(window, features: features, sampleCount: sampleCount, methods: methods)
     for (m, explained) in perMethod.enumerated() {
       let flags = AuditFlags.flags(explained.map(\.attribution))
       for (k, var token) in explained.enumerated() {
         token.index = accumulator.tokens[m].count
         token.window = windowIndex
         token.flags = flags[k]
+        if m < checks.count, let check = checks[m][k] { accumulator.checks[m][token.index] = check }
         accumulator.tokens[m].append(token)
       }
     }
@@ -123,23 +124,26 @@ public struct Explainer {
 
   /// One explanation per method from the explained tokens of every window.
   private func assemble(
-    _ transcript: Transcript, forced: Bool, methods: [AttributionMethod], tokens: [[ExplainedToken]]
+    _ transcript: Transcript, forced: Bool, methods: [AttributionMethod], accumulator: ExplainedTokens
   ) -> [Explanation] {
     methods.indices.map { m in
       var methodOptions = options
       methodOptions.method = methods[m]
+      let tokens = accumulator.tokens[m]
       return Explanation(
-        transcript: transcript, options: methodOptions, forced: forced, tokens: tokens[m],
-        words: words(tokens[m], language: transcript.language))
+        transcript: transcript, options: methodOptions, forced: forced, tokens: tokens,
+        words: words(tokens, language: transcript.language, silenceChecks: accumulator.checks[m]))
     }
   }
 
-  /// The explained tokens of one window, per method.
+  /// The explained tokens of one window, per method, and with `options.verify` the
+  /// `SilenceCheck` of each word, at the word's first token (`checks[m][k]`; nil elsewhere,
+  /// and no rows without `verify`).
   func explainWindow(
     _ window: DecodedWindow, features: WindowFeatures, sampleCount: Int, methods: [AttributionMethod]
-  ) throws -> [[ExplainedToken]] {
+  ) throws -> (tokens: [[ExplainedToken]], checks: [[SilenceCheck?]]) {
     guard let (context, positions) = try makeContext(window, features: features, sampleCount: sampleCount)
-    else { return methods.map { _ in [] } }
+    else { return (methods.map { _ in [] }, []) }
     let tokenizer = model.tokenizer
     let input = context.input
     let rows = context.rows
@@ -147,7 +151,7 @@ public struct Explainer {
     try monitor?.checkCancelled()
     let trace = context.trace
     let lastLayer = trace.layers - 1
-    return try methods.map { method in
+    let tokens = try methods.map { method in
       try monitor?.checkCancelled()
       var methodOptions = options
       methodOptions.method = method
@@ -161,6 +165,23 @@ public struct Explainer {
           window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
       }
     }
+    guard options.verify else { return (tokens, []) }
+    // Words as `words` groups them (the window's language is in its prompt).
+    let language = window.prompt.lazy.compactMap { tokenizer.languageCode(token: $0) }.first
+    let groups = tokenizer.splitToWordTokens(positions.map { input[$0] }, language: language)
+    let scorer = try context.maskedScorer()
+    let checks = try tokens.map { explained -> [SilenceCheck?] in
+      try monitor?.checkCancelled()
+      let words = groups.filter { !$0.tokenIndices.isEmpty }.map { group in
+        (tokens: group.tokenIndices, attribution: ExplainedWord.attribution(of: group.tokenIndices.map { explained[$0] }))
+      }
+      var byFirstToken = [SilenceCheck?](repeating: nil, count: explained.count)
+      for (word, check) in zip(words, try SilenceCheck.check(words: words, scorer: scorer)) {
+        byFirstToken[word.tokens[0]] = check
+      }
+      return byFirstToken
+    }
+    return (tokens, checks)
   }
 
   /// The context of one decoded window and the input positions of its explained (text)
@@ -258,7 +279,7 @@ public struct Explainer {
   }
 
   /// Groups tokens into words as Whisper does (per window, so no word spans two windows).
-  func words(_ tokens: [ExplainedToken], language: String) -> [ExplainedWord] {
+  func words(_ tokens: [ExplainedToken], language: String, silenceChecks: [Int: SilenceCheck] = [:]) -> [ExplainedWord] {
     var words: [ExplainedWord] = []
     var start = 0
     while start < tokens.count {
@@ -269,21 +290,19 @@ public struct Explainer {
       for word in split {
         let members = word.tokenIndices.map { group[$0] }
         guard let first = members.first else { continue }
-        var sum = [Float](repeating: 0, count: first.attribution.values.count)
-        for m in members {
-          for j in sum.indices { sum[j] += m.attribution.values[j] }
-        }
-        let padding = members.map(\.attribution.paddingMass).reduce(0, +) / Float(members.count)
         words.append(
           ExplainedWord(
             word: word.text.stripped, tokens: members.map(\.index),
             probability: members.map(\.probability).reduce(0, +) / Float(members.count),
-            attribution: TokenAttribution(raw: sum, offset: first.attribution.offset, paddingMass: padding), flags: []))
+            attribution: ExplainedWord.attribution(of: members), flags: [], silenceCheck: silenceChecks[first.index]))
       }
       start = end
     }
     let flags = AuditFlags.flags(words.map(\.attribution))
-    for i in words.indices { words[i].flags = flags[i] }
+    for i in words.indices {
+      words[i].flags = flags[i]
+      if let check = words[i].silenceCheck, !check.confirmed { words[i].flags.append(AuditFlags.unconfirmed) }
+    }
     return words
   }
 }
@@ -331,9 +350,14 @@ final class LazyFeatures: WindowFeatures {
 /// The explained tokens of the windows done so far, per method.
 final class ExplainedTokens {
   var tokens: [[ExplainedToken]]
+  /// Per method, the silence check of each checked word by its first token's index.
+  var checks: [[Int: SilenceCheck]]
   var windows = 0
 
-  init(methods: Int) { tokens = Array(repeating: [], count: methods) }
+  init(methods: Int) {
+    tokens = Array(repeating: [], count: methods)
+    checks = Array(repeating: [:], count: methods)
+  }
 }
 
 #if canImport(Glibc)

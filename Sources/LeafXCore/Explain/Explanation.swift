@@ -22,6 +22,32 @@ public struct ExplainedWord: Sendable {
   public var probability: Float
   public var attribution: TokenAttribution
   public var flags: [String]
+  /// With `ExplainOptions.verify`: the word scored again with its attribution's span silenced.
+  public var silenceCheck: SilenceCheck?
+
+  public init(
+    word: String, tokens: [Int], probability: Float, attribution: TokenAttribution, flags: [String],
+    silenceCheck: SilenceCheck? = nil
+  ) {
+    self.word = word
+    self.tokens = tokens
+    self.probability = probability
+    self.attribution = attribution
+    self.flags = flags
+    self.silenceCheck = silenceCheck
+  }
+
+  /// A word's attribution: the renormalised sum of its tokens' (DESIGN §6.5), their mean
+  /// padding mass.
+  static func attribution(of members: [ExplainedToken]) -> TokenAttribution {
+    guard let first = members.first else { return TokenAttribution(raw: [], offset: 0, paddingMass: 0) }
+    var sum = [Float](repeating: 0, count: first.attribution.values.count)
+    for m in members {
+      for j in sum.indices { sum[j] += m.attribution.values[j] }
+    }
+    let padding = members.map(\.attribution.paddingMass).reduce(0, +) / Float(members.count)
+    return TokenAttribution(raw: sum, offset: first.attribution.offset, paddingMass: padding)
+  }
 }
 
 /// The result of `leafx explain`: a transcript (decoded, or given in forced mode) and an

@@ -11,7 +11,7 @@ public enum ExplanationJSON {
     out += "\"audio\": {\"path\": \(audioPath.map(JSONText.quoted) ?? "null"), \"duration\": \(JSONText.seconds(e.transcript.duration))}, "
     out += "\"method\": \"\(o.method.rawValue)\", "
     out += "\"params\": {\"tau\": \(JSONText.number(o.tau)), \"epsilon\": \(JSONText.number(o.epsilon)), "
-    out += "\"depth\": \"\(o.depth.rawValue)\", \"seed\": \(o.seed), \"forced\": \(e.forced)}, "
+    out += "\"depth\": \"\(o.depth.rawValue)\", \"seed\": \(o.seed), \"forced\": \(e.forced), \"verify\": \(o.verify)}, "
     out += "\"frame_seconds\": 0.02, \"text\": \(JSONText.quoted(e.text)), "
     out += "\"language\": \(JSONText.quoted(e.transcript.language)), \"tokens\": ["
     out += e.tokens.map { t in
@@ -21,9 +21,17 @@ public enum ExplanationJSON {
     out += "], \"words\": ["
     out += e.words.map { w in
       "{\"word\": \(JSONText.quoted(w.word)), \"tokens\": [\(w.tokens.map(String.init).joined(separator: ", "))], "
-        + "\"probability\": \(JSONText.number(w.probability)), \(summary(w.attribution, valueDigits)), \"flags\": \(flags(w.flags))}"
+        + "\"probability\": \(JSONText.number(w.probability)), \(summary(w.attribution, valueDigits)), \"flags\": \(flags(w.flags))"
+        + (w.silenceCheck.map { ", \"silence_check\": " + silenceCheck($0) } ?? "") + "}"
     }.joined(separator: ", ")
     return out + "]}"
+  }
+
+  /// `--verify`: the span silenced, the word's log-probability with and without it, and the drop (nats).
+  static func silenceCheck(_ c: SilenceCheck) -> String {
+    "{\"start\": \(JSONText.seconds(c.start)), \"end\": \(JSONText.seconds(c.end)), "
+      + "\"log_probability\": \(JSONText.number(c.logProbability)), "
+      + "\"silenced_log_probability\": \(JSONText.number(c.silencedLogProbability)), \"drop\": \(JSONText.number(c.drop))}"
   }
 
   static func summary(_ a: TokenAttribution, _ valueDigits: Int? = nil) -> String {

@@ -91,7 +91,8 @@ public enum HTMLReport {
       exceeds \(JSONText.number(AuditFlags.diffuseEntropy)) (spread over much of its window rather than on one
       stretch of sound). <i>weak-support</i>: its peak lies more than \(JSONText.number(Float(AuditFlags.isolationSeconds))) s
       from the peaks of both neighbours, or the model's raw cross-attention put more than
-      \(Int(AuditFlags.paddingMass * 100)) % of its mass on padding instead of audio.</p>
+      \(Int(AuditFlags.paddingMass * 100)) % of its mass on padding instead of audio. <i>unconfirmed</i> (only with
+      <code>--verify</code>): silencing the span its attribution points at did not halve the word's probability.</p>
       <p id="flag-count"></p>
       <ul id="flag-list"></ul>
       </section>

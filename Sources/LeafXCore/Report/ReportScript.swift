@@ -78,6 +78,11 @@ enum ReportScript {
         out.push(`weak support: its peak (${sec(item.peak)} s) is ${near.map((d) => d.toFixed(1) + " s").join(" and ")} ` +
           `from its neighbours' (> ${A.isolation_seconds} s)`);
     }
+    if (item.flags.includes("unconfirmed") && item.silence_check) {
+      const c = item.silence_check;
+      out.push(`unconfirmed: silencing ${sec(c.start)}–${sec(c.end)} s, where its attribution points, lowered its ` +
+        `log-probability by only ${c.drop.toFixed(2)} nats (< ln 2: its probability was not halved)`);
+    }
     return out;
   }
   const flagList = $("flag-list");

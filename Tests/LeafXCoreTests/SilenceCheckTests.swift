@@ -1,0 +1,74 @@
+import Testing
+
+@testable import LeafXCore
+
+/// `leafx explain --verify` (SilenceCheck): the silenced frames, the drop on a scorer with a
+/// known answer, and on JFK with tiny.en a word that is not in the audio.
+struct SilenceCheckTests {
+  @Test func silencedSpanIsTheHalfMassSpanWidenedByThreeFramesAndCropped() {
+    #expect(SilenceCheck.silencedFrames(first: 10, last: 14, frames: 100) == 7..<18)
+    #expect(SilenceCheck.silencedFrames(first: 1, last: 2, frames: 100) == 0..<6)
+    #expect(SilenceCheck.silencedFrames(first: 97, last: 99, frames: 100) == 94..<100)
+  }
+
+  /// Linear scorer: silencing frames removes exactly their weights, so a word's drop is the
+  /// sum over its tokens of their weights inside the silenced span.
+  @Test func dropIsWhatTheSilencedFramesCarry() throws {
+    let frames = 40
+    // Token 0 depends on frames 10...12, token 1 on frames 11...13, token 2 on frames 30...31.
+    var weights = [[Float]](repeating: [Float](repeating: 0, count: frames), count: 3)
+    for j in 10...12 { weights[0][j] = 1 }
+    for j in 11...13 { weights[1][j] = 0.5 }
+    for j in 30...31 { weights[2][j] = 0.25 }
+    let scorer = LinearScorer(weights: weights, constants: [-0.1, -0.2, -0.3])
+    // Word A = tokens 0, 1, attributed to frames 11...12; word B = token 2, attributed to
+    // frame 5, far from its evidence.
+    var onA = [Float](repeating: 0, count: frames)
+    onA[11] = 1
+    onA[12] = 1
+    var onB = [Float](repeating: 0, count: frames)
+    onB[5] = 1
+    let checks = try SilenceCheck.check(
+      words: [
+        ([0, 1], TokenAttribution(raw: onA, offset: 100, paddingMass: 0)),
+        ([2], TokenAttribution(raw: onB, offset: 100, paddingMass: 0)),
+      ], scorer: scorer)
+    #expect(checks.count == 2)
+    // A: its half-mass span is frame 11 alone (half the mass; the earlier of two), so frames
+    // 8..<15 are silenced: all of token 0's 3 and of token 1's 1.5.
+    #expect(abs(checks[0].start - 2.16) < 1e-9 && abs(checks[0].end - 2.30) < 1e-9)
+    #expect(abs(checks[0].logProbability - -0.3) < 1e-6)
+    #expect(abs(checks[0].drop - 4.5) < 1e-5)
+    #expect(checks[0].confirmed)
+    // B: frames 2..<9 silenced, which token 2 does not need.
+    #expect(checks[1].drop == 0 && !checks[1].confirmed)
+    #expect(scorer.calls == 1)
+  }
+
+  /// A drug name forced into JFK's sentence is not confirmed by the audio its attribution
+  /// points at; the words spoken there are. `--verify` leaves the attributions unchanged.
+  @Test func aWordThatIsNotInTheAudioIsUnconfirmed() throws {
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
+    let text = "And so my fellow Americans ask not what your country can do for you digoxin ask what you can do for your country."
+    var options = ExplainOptions()
+    options.verify = true
+    let checked = try Explainer(model: model, options: options, decoding: Explainer.defaultDecoding).explain(jfk, text: text)
+    let plain = try Explainer(model: model, options: ExplainOptions(), decoding: Explainer.defaultDecoding).explain(jfk, text: text)
+    #expect(checked.tokens.map(\.attribution.values) == plain.tokens.map(\.attribution.values))
+    #expect(plain.words.allSatisfy { $0.silenceCheck == nil && !$0.flags.contains(AuditFlags.unconfirmed) })
+    #expect(checked.words.count == plain.words.count)
+    for word in checked.words {
+      let check = try #require(word.silenceCheck, "\(word.word)")
+      #expect(check.start >= 0 && check.end <= 11.05 && check.start < check.end, "\(word.word)")
+      #expect(check.start <= word.attribution.start && check.end >= word.attribution.end, "\(word.word)")
+      #expect(word.flags.contains(AuditFlags.unconfirmed) == !check.confirmed, "\(word.word)")
+    }
+    let byWord = Dictionary(checked.words.map { ($0.word, $0) }, uniquingKeysWith: { first, _ in first })
+    let digoxin = try #require(byWord["digoxin"]?.silenceCheck)
+    #expect(!digoxin.confirmed, "digoxin dropped \(digoxin.drop) nats")
+    for spoken in ["fellow", "Americans", "ask", "not", "country"] {
+      let check = try #require(byWord[spoken]?.silenceCheck)
+      #expect(check.drop > 1, "\(spoken) dropped \(check.drop) nats")
+    }
+  }
+}
