@@ -533,6 +533,9 @@ typedef struct leafx_token {
 #define LEAFX_FLAG_DIFFUSE 1u
 /** The attribution peaks > 2 s from both neighbours', or the attention sat mostly on padding. */
 #define LEAFX_FLAG_WEAK_SUPPORT 2u
+/** leafx_word.flags, with params->verify only: silencing the span its attribution points at
+    did not halve the word's probability (silence_drop < ln 2). */
+#define LEAFX_FLAG_UNCONFIRMED 4u
 
 /**
  * Accessor: token `i_token` (< n_tokens) into `token`.
@@ -617,6 +620,14 @@ typedef struct leafx_explain_params {
     int32_t n_samples;
     /** "lime", "kernelshap": frames per feature segment, 1..1500; default 5 (100 ms). */
     int32_t segment_frames;
+    /**
+     * Nonzero: check each word by silencing the audio its attribution points at (the
+     * half-mass span widened by 60 ms), scoring the word again with the text held fixed:
+     * one masked encoder pass per word. Fills leafx_word's silenced_* fields and sets
+     * LEAFX_FLAG_UNCONFIRMED on words whose probability is not halved. Default 0.
+     * leafx_explain_attention refuses it (LEAFX_ERR_UNSUPPORTED). Appended after 0.1.
+     */
+    int32_t verify;
 } leafx_explain_params;
 
 /**
@@ -673,6 +684,15 @@ typedef struct leafx_word {
     double end_s;
     float entropy;
     uint32_t flags;         /**< LEAFX_FLAG_* */
+    /* With leafx_explain_params.verify (appended after 0.1; NAN when the word was not
+       checked): the span silenced, seconds, and the word's log-probability (sum over its
+       tokens) with all the audio and with the span silenced; silence_drop is their
+       difference, in nats. */
+    double silenced_start_s;
+    double silenced_end_s;
+    float log_probability;
+    float silenced_log_probability;
+    float silence_drop;
 } leafx_word;
 
 /** Accessor: word `i_word` into `word` (set word->struct_size first). Since 0.1. */

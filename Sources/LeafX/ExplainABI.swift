@@ -8,6 +8,8 @@ private let explainParamsSize = MemoryLayout<leafx_explain_params>.size
 /// The struct of leafx 0.1 ends where the first appended field (`ig_steps`) begins.
 private let explainParamsMinimumSize = MemoryLayout<leafx_explain_params>.offset(of: \leafx_explain_params.ig_steps)!
 private let defaultMethod: StaticString = "leafx"
+/// leafx_word of leafx 0.1 ends where the silence check's fields begin.
+private let wordMinimumSize = MemoryLayout<leafx_word>.offset(of: \leafx_word.silenced_start_s)!
 
 private func defaultExplainParams() -> leafx_explain_params {
   var p = leafx_explain_params()
@@ -25,6 +27,7 @@ private func defaultExplainParams() -> leafx_explain_params {
   p.stride_frames = Int32(core.occlusionStride)
   p.n_samples = Int32(core.samples)
   p.segment_frames = Int32(core.segmentFrames)
+  p.verify = 0
   return p
 }
 
@@ -49,10 +52,11 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
     guard let depth = depths[raw.depth] else {
       throw LeafXError.invalidArgument(argument: "depth", reason: "\(raw.depth) is not a leafx_depth")
     }
-    let options = ExplainOptions(
+    var options = ExplainOptions(
       method: method, tau: raw.tau, epsilon: raw.epsilon, depth: depth, seed: raw.seed, steps: Int(raw.ig_steps),
       occlusionWindow: Int(raw.window_frames), occlusionStride: Int(raw.stride_frames), samples: Int(raw.n_samples),
       segmentFrames: Int(raw.segment_frames))
+    options.verify = raw.verify != 0
     do { try options.validate() } catch LeafXError.invalidArgument(argument: "steps", let reason) {
       throw LeafXError.invalidArgument(argument: "ig_steps", reason: reason)
     }
@@ -147,7 +151,7 @@ public func leafx_result_n_words(_ result: OpaquePointer?, _ count: UnsafeMutabl
 public func leafx_result_word(_ result: OpaquePointer?, _ index: Int, _ word: UnsafeMutablePointer<leafx_word>?) -> leafx_status {
   abiCall("leafx_result_word") {
     let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
-    try OutStruct.element(handle.words, index, kind: "word", to: word)
+    try OutStruct.element(handle.words, index, kind: "word", to: word, minimumSize: wordMinimumSize)
   }
 }
 
@@ -187,6 +191,10 @@ public func leafx_explain_attention(
     let request = try explainRequest(params)
     guard request.text == nil else {
       throw LeafXError.invalidArgument(argument: "params->text", reason: "forced mode needs leafx's engine: use leafx_explain")
+    }
+    guard !request.options.verify else {
+      throw LeafXError.unsupported(
+        "params->verify re-runs the model with audio silenced; captured attention cannot: use leafx_explain")
     }
     let l = Int(raw.n_layers)
     let h = Int(raw.n_heads)

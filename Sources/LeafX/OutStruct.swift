@@ -4,18 +4,23 @@ import LeafXCore
   import Glibc
 #endif
 
-/// Output structs the caller sizes (`leafx_model_info`, `leafx_segment`, `leafx_token`): the
-/// caller sets `struct_size` first, the library writes at most that many bytes (keeping the
-/// caller's struct_size), so structs can grow in later versions like the params structs.
+/// Output structs the caller sizes (`leafx_model_info`, `leafx_segment`, `leafx_token`,
+/// `leafx_word`): the caller sets `struct_size` first, the library writes at most that many
+/// bytes (keeping the caller's struct_size), so structs can grow in later versions like the
+/// params structs: a caller compiled against an older header gets the fields it knows.
 enum OutStruct {
-  static func write<T>(_ value: T, to destination: UnsafeMutablePointer<T>, name: String) throws {
+  /// - Parameter minimumSize: the struct's size in leafx 0.1 (the whole struct when it has
+  ///   not grown since).
+  static func write<T>(
+    _ value: T, to destination: UnsafeMutablePointer<T>, name: String, minimumSize: Int = MemoryLayout<T>.size
+  ) throws {
     let size = UnsafeRawPointer(destination).load(as: Int.self)
-    let ours = MemoryLayout<T>.size
-    guard size >= ours else {
+    guard size >= minimumSize else {
       throw LeafXError.invalidArgument(
         argument: "struct_size",
-        reason: "\(size) is smaller than sizeof(\(name)) of leafx 0.1 (\(ours)); set it to sizeof(\(name))")
+        reason: "\(size) is smaller than sizeof(\(name)) of leafx 0.1 (\(minimumSize)); set it to sizeof(\(name))")
     }
+    let ours = min(size, MemoryLayout<T>.size)
     guard size <= 1 << 16 else {
       throw LeafXError.invalidArgument(argument: "struct_size", reason: "\(size) is implausibly large")
     }
@@ -31,13 +36,16 @@ enum OutStruct {
 extension OutStruct {
   /// Writes element `index` of `items` (one of a result's segments, tokens or words) to the
   /// caller's struct, or throws `invalidArgument` naming `i_<kind>` when out of range.
-  static func element<T>(_ items: [T], _ index: Int, kind: String, to destination: UnsafeMutablePointer<T>?) throws {
+  static func element<T>(
+    _ items: [T], _ index: Int, kind: String, to destination: UnsafeMutablePointer<T>?,
+    minimumSize: Int = MemoryLayout<T>.size
+  ) throws {
     let destination = try required(destination, kind)
     guard items.indices.contains(index) else {
       throw LeafXError.invalidArgument(
         argument: "i_\(kind)", reason: "\(UInt(bitPattern: index)) is out of range (\(items.count) \(kind)s)")
     }
-    try write(items[index], to: destination, name: "leafx_\(kind)")
+    try write(items[index], to: destination, name: "leafx_\(kind)", minimumSize: minimumSize)
   }
 }
 

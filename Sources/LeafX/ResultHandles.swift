@@ -102,7 +102,10 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
         leafx_word(
           struct_size: MemoryLayout<leafx_word>.size, text: UnsafePointer(text.pointer), i_first_token: w.tokens.first ?? 0,
           n_tokens: w.tokens.count, probability: w.probability, peak_s: a.peak, start_s: a.start, end_s: a.end,
-          entropy: a.normalizedEntropy, flags: Self.flagBits(w.flags)))
+          entropy: a.normalizedEntropy, flags: Self.flagBits(w.flags), silenced_start_s: w.silenceCheck?.start ?? .nan,
+          silenced_end_s: w.silenceCheck?.end ?? .nan, log_probability: w.silenceCheck?.logProbability ?? .nan,
+          silenced_log_probability: w.silenceCheck?.silencedLogProbability ?? .nan,
+          silence_drop: w.silenceCheck?.drop ?? .nan))
       wordAttributions.append(Self.pin(a))
     }
     self.init(
@@ -176,6 +179,7 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
 
   static func flagBits(_ flags: [String]) -> UInt32 {
     (flags.contains("diffuse") ? LEAFX_FLAG_DIFFUSE : 0) | (flags.contains("weak-support") ? LEAFX_FLAG_WEAK_SUPPORT : 0)
+      | (flags.contains(AuditFlags.unconfirmed) ? LEAFX_FLAG_UNCONFIRMED : 0)
   }
 
   static func pin(_ a: TokenAttribution) -> PinnedAttribution {

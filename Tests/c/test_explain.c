@@ -149,6 +149,46 @@ static void test_engine(const char *model_path, const char *wav) {
           leafx_last_error());
     CHECK(result == NULL, "no result after failures");
 
+    /* verify: every word checked by silencing its span (one masked pass per word); a caller
+       compiled before the check's fields gets the 0.1 fields and its tail is left alone. */
+    LEAFX_EXPLAIN_PARAMS_INIT(&p);
+    p.text = "ask not what your country can do for you";
+    p.verify = 1;
+    CHECK(leafx_explain(model, pcm, n_pcm, &p, &result) == LEAFX_OK, "verify [%s]", leafx_last_error());
+    size_t n_words = 0;
+    leafx_result_n_words(result, &n_words);
+    int verify_ok = n_words == 9, confirmed = 0;
+    for (size_t i = 0; verify_ok && i < n_words; i++) {
+        leafx_word w;
+        w.struct_size = sizeof w;
+        verify_ok &= leafx_result_word(result, i, &w) == LEAFX_OK && isfinite(w.silence_drop) &&
+                     w.silenced_start_s <= w.start_s && w.silenced_end_s >= w.end_s &&
+                     fabsf(w.silence_drop - (w.log_probability - w.silenced_log_probability)) < 1e-5f &&
+                     ((w.flags & LEAFX_FLAG_UNCONFIRMED) != 0) == (w.silence_drop < logf(2));
+        confirmed += !(w.flags & LEAFX_FLAG_UNCONFIRMED);
+    }
+    CHECK(verify_ok && confirmed >= 5, "verify: %zu words checked, %d confirmed", n_words, confirmed);
+    struct { leafx_word base; double tail; } old_word;
+    memset(&old_word, 0, sizeof old_word);
+    old_word.base.struct_size = offsetof(leafx_word, silenced_start_s);
+    old_word.base.silenced_start_s = -7;
+    CHECK(leafx_result_word(result, 0, &old_word.base) == LEAFX_OK && old_word.base.silenced_start_s == -7 &&
+          old_word.base.text && old_word.base.n_tokens >= 1, "a 0.1-sized leafx_word gets the 0.1 fields only [%s]",
+          leafx_last_error());
+    old_word.base.struct_size = offsetof(leafx_word, silenced_start_s) - 8;
+    CHECK_ERROR(leafx_result_word(result, 0, &old_word.base), LEAFX_ERR_INVALID_ARGUMENT, "struct_size");
+    leafx_result_free(result);
+    result = NULL;
+    p.verify = 0;
+    CHECK(leafx_explain(model, pcm, n_pcm, &p, &result) == LEAFX_OK, "without verify [%s]", leafx_last_error());
+    leafx_word unchecked;
+    unchecked.struct_size = sizeof unchecked;
+    CHECK(leafx_result_word(result, 0, &unchecked) == LEAFX_OK && isnan(unchecked.silence_drop) &&
+          isnan(unchecked.silenced_start_s) && !(unchecked.flags & LEAFX_FLAG_UNCONFIRMED),
+          "without verify the check's fields are NAN");
+    leafx_result_free(result);
+    result = NULL;
+
     /* specmask with 5 windows of 2.2 s over the 11 s clip (6 encoder passes). */
     LEAFX_EXPLAIN_PARAMS_INIT(&p);
     p.method = "specmask";
@@ -261,6 +301,10 @@ static void test_bolt_on(void) {
     CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "ta");
     p.method = "kernelshap";
     CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "perturbation");
+    p.method = "leafx-paper";
+    p.verify = 1;
+    CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_UNSUPPORTED, "verify");
+    p.verify = 0;
     p.method = "leafx-paper";
     cross[3] = NAN;
     CHECK_ERROR(leafx_explain_attention(&input, &p, &result), LEAFX_ERR_INVALID_ARGUMENT, "cross_attention");

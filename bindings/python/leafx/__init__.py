@@ -18,7 +18,7 @@ from .errors import (
     LibraryNotFoundError, MisuseError, OutOfMemoryError, UnsupportedError,
 )
 from .model import Model
-from .result import Explanation, Result, Segment, Token, Word
+from .result import Explanation, Result, Segment, SilenceCheck, Token, Word
 
 __version__ = "0.1.0"
 
@@ -30,7 +30,7 @@ def version():
 
 
 __all__ = [
-    "Model", "Result", "Explanation", "Segment", "Token", "Word", "load_audio", "SAMPLE_RATE_HZ",
+    "Model", "Result", "Explanation", "Segment", "Token", "Word", "SilenceCheck", "load_audio", "SAMPLE_RATE_HZ",
     "explain_attention", "AttentionExplanation",
     "version", "library_path", "LeafxError", "InvalidArgumentError", "MisuseError", "FileError",
     "FormatError", "UnsupportedError", "OutOfMemoryError", "InternalError", "CancelledError",

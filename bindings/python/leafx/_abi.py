@@ -31,7 +31,8 @@ TASKS = {"transcribe": 0, "translate": 1}
 # leafx_token.flags / leafx_word.flags
 FLAG_DIFFUSE = 1
 FLAG_WEAK_SUPPORT = 2
-FLAG_NAMES = ((FLAG_DIFFUSE, "diffuse"), (FLAG_WEAK_SUPPORT, "weak-support"))
+FLAG_UNCONFIRMED = 4  # leafx_word.flags with verify only
+FLAG_NAMES = ((FLAG_DIFFUSE, "diffuse"), (FLAG_WEAK_SUPPORT, "weak-support"), (FLAG_UNCONFIRMED, "unconfirmed"))
 
 ProgressCallback = CFUNCTYPE(None, c_float, c_char_p, c_void_p)
 AbortCallback = CFUNCTYPE(c_int, c_void_p)
@@ -148,7 +149,7 @@ class Token(Structure):
 class ExplainParams(Structure):
     """leafx_explain_params: the 0.1.0 fields up to abort_user_data, then the method
     parameters appended since (ig_steps, window_frames, stride_frames, n_samples,
-    segment_frames). Fields appended later are left to the library's defaults (the
+    segment_frames, verify). Fields appended later are left to the library's defaults (the
     size-versioned protocol)."""
     _c_name_ = "leafx_explain_params"
     _fields_ = [
@@ -169,6 +170,7 @@ class ExplainParams(Structure):
         ("stride_frames", c_int32),
         ("n_samples", c_int32),
         ("segment_frames", c_int32),
+        ("verify", c_int32),
     ]
 
 
@@ -185,6 +187,11 @@ class Word(Structure):
         ("end_s", c_double),
         ("entropy", c_float),
         ("flags", c_uint32),
+        ("silenced_start_s", c_double),
+        ("silenced_end_s", c_double),
+        ("log_probability", c_float),
+        ("silenced_log_probability", c_float),
+        ("silence_drop", c_float),
     ]
 
 

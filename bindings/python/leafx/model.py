@@ -31,7 +31,7 @@ def _utf8(value, name):
 # Fields of leafx_explain_params settable through explain(**method_params): the plain
 # numbers, not the pointers and callbacks the keywords above manage.
 _METHOD_PARAMS = {name for name, ctype in _abi.ExplainParams._fields_
-                  if name not in ("struct_size", "tau", "epsilon", "depth", "seed")
+                  if name not in ("struct_size", "tau", "epsilon", "depth", "seed", "verify")
                   and getattr(ctype, "_type_", None) in tuple("bBhHiIlLqQfd?")}
 
 
@@ -191,7 +191,7 @@ class Model:
         return Result(out, pcm.size)
 
     def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="default", seed=0,
-                beam_size=None, language=None, progress=None, **method_params):
+                beam_size=None, language=None, verify=False, progress=None, **method_params):
         """Transcribes `audio` (a file path, or float32 samples at 16 kHz mono) greedily
         without timestamps, or takes `text` (forced mode, audio <= 30 s), and attributes
         every token and word to the audio's 20 ms frames with `method` ("leafx",
@@ -199,7 +199,9 @@ class Model:
         "leafx-paper-causal", "raa", "raa-mean", "rollout", "grad-rollout", "random", ...).
         tau: entropy temperature (> 0). depth: "default" (the method's own), "full", "last-half", "middle-half" or "1".
         seed: of the "random" method. beam_size, language: how the audio is decoded first
-        (as `leafx explain --beam --language`). Same defaults as `leafx explain`.
+        (as `leafx explain --beam --language`). verify: check each word by silencing the span
+        its attribution points at (Word.silence_check, flag "unconfirmed"; one masked pass per
+        word, as `leafx explain --verify`). Same defaults as `leafx explain`.
         method_params: other numeric fields of leafx_explain_params by their C name (the
         parameters of methods added after 0.1.0, once leafx/_abi.py mirrors them).
         Returns a leafx.Explanation with `attributions` [n_tokens, n_frames] and
@@ -214,6 +216,7 @@ class Model:
         params.epsilon = epsilon
         params.depth = depth_value(depth)
         params.seed = seed
+        params.verify = 1 if verify else 0
         for name, value in method_params.items():
             if name not in _METHOD_PARAMS:
                 raise TypeError(f"explain() got an unknown parameter {name!r}; leafx_explain_params fields: "

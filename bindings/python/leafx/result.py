@@ -57,6 +57,17 @@ class Token:
 
 
 @dataclass(frozen=True)
+class SilenceCheck:
+    """explain(verify=True): the word scored again with the span its attribution points at
+    (start, end: seconds) silenced; log-probabilities summed over its tokens, drop in nats."""
+    start: float
+    end: float
+    log_probability: float
+    silenced_log_probability: float
+    drop: float
+
+
+@dataclass(frozen=True)
 class Word:
     """A word (tokens grouped as Whisper groups them) of an explanation; times in seconds."""
     index: int
@@ -67,8 +78,9 @@ class Word:
     start: float           # half-mass span of the word's attribution
     end: float
     entropy: float
-    flags: Tuple[str, ...]
+    flags: Tuple[str, ...]  # "diffuse", "weak-support", and with verify "unconfirmed"
     frames: range
+    silence_check: Optional[SilenceCheck] = None  # explain(verify=True) only
 
 
 class Result:
@@ -195,5 +207,8 @@ class Explanation(Result):
         check(self._lib.leafx_result_word(self._handle, i, ctypes.byref(w)))
         values, first, frame_s = self._attribution("leafx_result_word_attribution", i)
         views.append((values, first, frame_s))
+        silence = None if math.isnan(w.silence_drop) else SilenceCheck(
+            w.silenced_start_s, w.silenced_end_s, w.log_probability, w.silenced_log_probability, w.silence_drop)
         return Word(i, _text(w.text), range(w.i_first_token, w.i_first_token + w.n_tokens), w.probability,
-                    w.peak_s, w.start_s, w.end_s, w.entropy, _flags(w.flags), range(first, first + len(values)))
+                    w.peak_s, w.start_s, w.end_s, w.entropy, _flags(w.flags), range(first, first + len(values)),
+                    silence)

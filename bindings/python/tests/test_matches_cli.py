@@ -73,6 +73,25 @@ def test_forced_text_on_an_array(tiny, cli):
     assert_matches(explanation, document)
 
 
+def test_verify_checks_every_word_as_the_cli(tiny, cli):
+    """verify=True: each word's silence check equals the CLI's `--verify` JSON, and the
+    unconfirmed flag is set exactly where the drop is under ln 2."""
+    text = "ask not what your country can do for you"
+    document = json.loads(cli("explain", JFK, "-m", "tiny.en", "--text", text, "--verify", "--format", "json"))
+    assert document["params"]["verify"] is True
+    explanation = tiny.explain(JFK, text=text, verify=True)
+    assert_matches(explanation, document)
+    for word, entry in zip(explanation.words, document["words"]):
+        check, expected = word.silence_check, entry["silence_check"]
+        assert check is not None, word.text
+        assert np.float32(check.drop) == np.float32(expected["drop"])
+        assert np.float32(check.log_probability) == np.float32(expected["log_probability"])
+        assert np.float32(check.silenced_log_probability) == np.float32(expected["silenced_log_probability"])
+        assert abs(check.start - expected["start"]) <= SECONDS and abs(check.end - expected["end"]) <= SECONDS
+        assert ("unconfirmed" in word.flags) == (check.drop < np.log(2)), (word.text, check.drop)
+    assert all(w.silence_check is None for w in tiny.explain(JFK, text=text).words)
+
+
 def test_several_windows(tiny, cli, tmp_path):
     """Audio of about 39 s is decoded in two 30 s windows: the second window's tokens have
     their attributions at its frames, zero over the first window."""
