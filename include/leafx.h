@@ -622,7 +622,7 @@ typedef struct leafx_explain_params {
     int32_t segment_frames;
     /**
      * Nonzero: check each word by silencing the audio its attribution points at (the
-     * half-mass span widened by 60 ms), scoring the word again with the text held fixed:
+     * half-mass span widened by 100 ms), scoring the word again with the text held fixed:
      * one masked encoder pass per word. Fills leafx_word's silenced_* fields and sets
      * LEAFX_FLAG_UNCONFIRMED on words whose probability is not halved. Default 0.
      * leafx_explain_attention refuses it (LEAFX_ERR_UNSUPPORTED). Appended after 0.1.

@@ -59,7 +59,7 @@ struct ExplainCommand: ParsableCommand {
     help: ArgumentHelp(
       "Check each word by silencing the audio its attribution points at.",
       discussion: """
-        The word's half-mass span, widened by 50 ms each side, is set to silence and the word \
+        The word's half-mass span, widened by 100 ms each side, is set to silence and the word \
         is scored again with the text held fixed: one masked pass per word. The drop in its \
         log-probability goes to the JSON (silence_check) and the text table; a word whose \
         probability is not halved is flagged unconfirmed.

@@ -5,10 +5,10 @@ import Testing
 /// `leafx explain --verify` (SilenceCheck): the silenced frames, the drop on a scorer with a
 /// known answer, and on JFK with tiny.en a word that is not in the audio.
 struct SilenceCheckTests {
-  @Test func silencedSpanIsTheHalfMassSpanWidenedByThreeFramesAndCropped() {
-    #expect(SilenceCheck.silencedFrames(first: 10, last: 14, frames: 100) == 7..<18)
-    #expect(SilenceCheck.silencedFrames(first: 1, last: 2, frames: 100) == 0..<6)
-    #expect(SilenceCheck.silencedFrames(first: 97, last: 99, frames: 100) == 94..<100)
+  @Test func silencedSpanIsTheHalfMassSpanWidenedByFiveFramesAndCropped() {
+    #expect(SilenceCheck.silencedFrames(first: 10, last: 14, frames: 100) == 5..<20)
+    #expect(SilenceCheck.silencedFrames(first: 1, last: 2, frames: 100) == 0..<8)
+    #expect(SilenceCheck.silencedFrames(first: 97, last: 99, frames: 100) == 92..<100)
   }
 
   /// Linear scorer: silencing frames removes exactly their weights, so a word's drop is the
@@ -35,12 +35,12 @@ struct SilenceCheckTests {
       ], scorer: scorer)
     #expect(checks.count == 2)
     // A: its half-mass span is frame 11 alone (half the mass; the earlier of two), so frames
-    // 8..<15 are silenced: all of token 0's 3 and of token 1's 1.5.
-    #expect(abs(checks[0].start - 2.16) < 1e-9 && abs(checks[0].end - 2.30) < 1e-9)
+    // 6..<17 are silenced: all of token 0's 3 and of token 1's 1.5.
+    #expect(abs(checks[0].start - 2.12) < 1e-9 && abs(checks[0].end - 2.34) < 1e-9)
     #expect(abs(checks[0].logProbability - -0.3) < 1e-6)
     #expect(abs(checks[0].drop - 4.5) < 1e-5)
     #expect(checks[0].confirmed)
-    // B: frames 2..<9 silenced, which token 2 does not need.
+    // B: frames 0..<11 silenced, which token 2 does not need.
     #expect(checks[1].drop == 0 && !checks[1].confirmed)
     #expect(scorer.calls == 1)
   }
