@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LeafXCore
@@ -70,5 +71,53 @@ struct SilenceCheckTests {
       let check = try #require(byWord[spoken]?.silenceCheck)
       #expect(check.drop > 1, "\(spoken) dropped \(check.drop) nats")
     }
+  }
+
+  /// The design check behind the 100 ms margin (docs/leafx.md): on the correctly decoded
+  /// words of six dev utterances, the spans `--verify` silences with leafx are about as wide
+  /// as the words' forced-alignment spans widened by 60 ms, and confirm about as many words.
+  /// Needs LEAFX_BENCH_TESTS=1 (~200 masked passes).
+  @Test(.enabled(if: BenchTests.slowTestsEnabled)) func checkedSpansAreAsWideAsTheAlignedWordsAndConfirmAlike() throws {
+    let (model, utterances) = try BenchTests.fixture.get()
+    var options = ExplainOptions()
+    options.verify = true
+    let explainer = Explainer(model: model, options: options, decoding: Explainer.defaultDecoding)
+    var checkedWidths: [Double] = []
+    var alignedWidths: [Double] = []
+    var checkedConfirmed = 0
+    var alignedConfirmed = 0
+    for utterance in utterances.prefix(6) {
+      let pcm = try AudioDecoder.load(path: utterance.audio).samples
+      let transcript = try explainer.transcript(pcm, text: nil)
+      let window = try #require(transcript.windows.first)
+      let explanation = try explainer.explain(pcm, transcript: transcript, forced: false, methods: [.leafx])[0]
+      let (context, _) = try #require(
+        try explainer.makeContext(window, features: LazyFeatures(model: model, pcm: pcm), sampleCount: pcm.count))
+      let scorer = try context.maskedScorer()
+      let full = try scorer.unmaskedLogProbs()
+      let pairs = WordMatching.match(decoded: explanation.words.map(\.word), reference: utterance.words.map(\.word))
+      let aligned = pairs.map { _, r -> Range<Int> in
+        let lower = max(0, Int((utterance.words[r].start / 0.02).rounded(.down)) - 3)
+        return lower..<max(lower, min(scorer.frames, Int((utterance.words[r].end / 0.02).rounded(.up)) + 3))
+      }
+      let silenced = try scorer.logProbs(keeping: aligned.map { span in (0..<scorer.frames).map { !span.contains($0) } })
+      for ((d, _), (span, scores)) in zip(pairs, zip(aligned, silenced)) {
+        let word = explanation.words[d]
+        let check = try #require(word.silenceCheck)
+        checkedWidths.append(check.end - check.start)
+        alignedWidths.append(Double(span.count) * 0.02)
+        if check.confirmed { checkedConfirmed += 1 }
+        if word.tokens.reduce(Float(0), { $0 + full[$1] - scores[$1] }) >= SilenceCheck.confirmingDrop { alignedConfirmed += 1 }
+      }
+    }
+    let words = Double(checkedWidths.count)
+    let median = { (x: [Double]) in x.sorted()[x.count / 2] }
+    print(
+      "verify spans: \(Int(words)) words; median width \(median(checkedWidths)) s (aligned ±60 ms \(median(alignedWidths)) s); "
+        + "confirmed \(Double(checkedConfirmed) / words) (aligned \(Double(alignedConfirmed) / words))")
+    #expect(words >= 80)
+    #expect(abs(median(checkedWidths) / median(alignedWidths) - 1) <= 0.25)
+    #expect(Double(alignedConfirmed) / words >= 0.9)
+    #expect(Double(checkedConfirmed) >= Double(alignedConfirmed) - 0.1 * words)
   }
 }
