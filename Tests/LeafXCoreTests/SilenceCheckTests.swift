@@ -73,6 +73,30 @@ struct SilenceCheckTests {
     }
   }
 
+  /// Masked scoring polls for cancellation before each batch of encoder passes: `--verify`
+  /// on 9 words (an unmasked pass and 9 masks, batches of at most 4) adds at least 4 polls,
+  /// and a cancellation asked for inside them stops the call there.
+  @Test func verifyPollsBeforeEachBatchAndCancels() throws {
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
+    let text = "ask not what your country can do for you"
+    func polls(verify: Bool, stopAt limit: Int = .max) throws -> Int {
+      var options = ExplainOptions()
+      options.verify = verify
+      var explainer = Explainer(model: model, options: options, decoding: Explainer.defaultDecoding)
+      var count = 0
+      explainer.monitor = ProgressMonitor(shouldStop: {
+        count += 1
+        return count >= limit
+      })
+      _ = try explainer.explain(jfk, text: text)
+      return count
+    }
+    let plain = try polls(verify: false)
+    let checked = try polls(verify: true)
+    #expect(checked >= plain + 4, "\(plain) polls without --verify, \(checked) with")
+    #expect(throws: LeafXError.cancelled) { _ = try polls(verify: true, stopAt: plain + 3) }
+  }
+
   /// The design check behind the 100 ms margin (docs/leafx.md): on the correctly decoded
   /// words of six dev utterances, the spans `--verify` silences with leafx are about as wide
   /// as the words' forced-alignment spans widened by 60 ms, and confirm about as many words.

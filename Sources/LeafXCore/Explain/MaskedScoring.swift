@@ -55,6 +55,9 @@ final class EngineMaskedScorer: MaskedScorer {
   let silence: Float
   /// Masked windows encoded together; 1 scores mask by mask.
   var batchSize: Int
+  /// Polled before each batch (a few encoder passes), so that an abort stops specmask, lime,
+  /// kernelshap or `--verify` within one batch rather than after all their masks.
+  var beforeEachBatch: () throws -> Void = {}
 
   init(
     model: WhisperModel, input: [Int], rows: [Int], targets: [Int], melWindow: [Float], frames: Int, silence: Float,
@@ -101,6 +104,7 @@ final class EngineMaskedScorer: MaskedScorer {
     var out: [[Float]] = []
     out.reserveCapacity(masks.count)
     for start in stride(from: 0, to: masks.count, by: max(1, batchSize)) {
+      try beforeEachBatch()
       let chunk = masks[start..<min(masks.count, start + max(1, batchSize))]
       let mels = chunk.map { MaskedScoring.masked(melWindow, nMels: nMels, inputFrames: inputFrames, keep: $0, silence: silence) }
       for encoded in model.encoder.encode(batch: mels) {

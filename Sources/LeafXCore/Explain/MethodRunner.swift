@@ -111,6 +111,7 @@ final class WindowContext: AttributionInputs {
     let (mel, silence) = try melWindow()
     let made = EngineMaskedScorer(
       model: model, input: input, rows: rows, targets: targets, melWindow: mel, frames: audioFrames, silence: silence)
+    made.beforeEachBatch = checkCancelled
     scorer = made
     return made
   }
