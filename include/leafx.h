@@ -410,7 +410,8 @@ typedef void (*leafx_progress_callback)(float fraction, const char *stage, void 
 /**
  * Abort callback: return non-zero to stop; the call then returns LEAFX_CANCELLED, frees
  * what it allocated and sets no result. Polled before every decoder step (each decoded
- * token), encoder pass, teacher-forced pass and backward pass, so a call stops within one
+ * token), encoder pass (masked inputs: each batch of at most 4, for specmask, lime,
+ * kernelshap and verify), teacher-forced pass and backward pass, so a call stops within one
  * such step (tens of milliseconds on small models). Runs on the calling thread.
  */
 typedef int (*leafx_abort_callback)(void *user_data);
