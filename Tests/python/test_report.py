@@ -122,6 +122,24 @@ def test_report_in_headless_chromium(outputs, browser):
     assert changed > 10, "selecting a word did not change the timeline"
 
 
+def test_report_gives_the_silence_checks_of_verify(browser, tmp_path):
+    """`--verify`: each word's tooltip says what silencing its span did, and each unconfirmed
+    word is listed with that reason (JFK with tiny.en has several: the sentence's second half
+    repeats its first)."""
+    html, document = tmp_path / "verified.html", tmp_path / "verified.json"
+    for fmt, path in (("html", html), ("json", document)):
+        run([leafx_binary(), "explain", JFK, "-m", model_dir("tiny.en"), "--verify", "--format", fmt, "-o", str(path)])
+    words = json.loads(document.read_text())["words"]
+    unconfirmed = [w["word"].strip() for w in words if "unconfirmed" in w["flags"]]
+    assert len(unconfirmed) >= 3, unconfirmed
+    browser.open(html.as_uri(), "document.body.dataset.ready === 'true'")
+    titles = browser.evaluate("[...document.querySelectorAll('#transcript .word')].map(e => e.title)")
+    assert len(titles) == len(words) and all("silencing" in t and "nats" in t for t in titles), titles[:3]
+    items = browser.evaluate("[...document.querySelectorAll('#flag-list > li')].map(li => li.textContent)")
+    reasons = [item for item in items if "unconfirmed: silencing" in item]
+    assert len(reasons) == len(unconfirmed), (unconfirmed, items)
+
+
 def test_report_draws_only_the_visible_window(outputs, browser):
     """The heatmap canvas is the size of the view, whatever the zoom: 8x zoom makes the
     scrolled extent 8x wider, not the canvas, and scrolling redraws what comes into view."""

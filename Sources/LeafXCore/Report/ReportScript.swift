@@ -26,6 +26,9 @@ enum ReportScript {
   const pick = (table, x) => table[Math.max(0, Math.min(table.length - 1, Math.round(x * (table.length - 1))))];
   const css = (rgb) => `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
   const sec = (t) => t.toFixed(2);
+  // --verify: what silencing the span did to the word's log-probability.
+  const silenced = (c) => `silencing ${sec(c.start)}–${sec(c.end)} s changes its log p by ` +
+    `${c.drop > 0 ? "−" : "+"}${Math.abs(c.drop).toFixed(2)} nats`;
 
   // ---- how well grounded: probability times concentration (explained in the page's legend)
   const A = R.audit;
@@ -46,6 +49,7 @@ enum ReportScript {
     el.tabIndex = 0;
     el.dataset.index = i;
     el.title = `${sec(w.start)}–${sec(w.end)} s · p ${w.probability.toFixed(2)} · entropy ${w.entropy.toFixed(2)}` +
+      (w.silence_check ? ` · ${silenced(w.silence_check)}` : "") +
       (w.flags.length ? ` · ${w.flags.join(", ")}` : "");
     transcript.appendChild(el);
     transcript.appendChild(document.createTextNode(" "));
@@ -304,6 +308,7 @@ enum ReportScript {
     info.dataset.word = i; info.dataset.start = w.start; info.dataset.end = w.end;
     info.textContent = `“${w.word.trim()}”: half of its attribution lies in ${sec(w.start)}–${sec(w.end)} s (peak ${sec(w.peak)} s), ` +
       `p ${w.probability.toFixed(2)}, normalised entropy ${w.entropy.toFixed(2)}, grounding ${grounding(w).toFixed(2)}` +
+      (w.silence_check ? `; ${silenced(w.silence_check)}` : "") +
       (w.flags.length ? `; audit flags: ${w.flags.join(", ")}` : "; no audit flag");
     // bring the span and the word's rows into view
     const a = (w.start / FS) * ppf, b = (w.end / FS) * ppf, view = timeline.clientWidth - GUTTER;
