@@ -81,7 +81,7 @@ def main():
         return sum(1 for w in words if "unconfirmed" not in w["flags"])
 
     print(f"# `leafx explain --verify` on the first {len(utterances)} dev utterances ({args.model})\n")
-    print("Decoded transcripts: each word's half-mass span (±60 ms) silenced.\n")
+    print("Decoded transcripts: each word's half-mass span (±100 ms) silenced; punctuation counts as words.\n")
     print("| method | words | median span (s) | median drop (nats) | confirmed | confirmed, p ≥ 0.9 |")
     print("|---|---|---|---|---|---|")
     for m in methods:
