@@ -103,6 +103,9 @@ struct BenchCommand: ParsableCommand {
         """))
   var reportOnly = false
 
+  @Flag(help: "With --report-only: only the utterances that have a result of every method (a paired comparison).")
+  var paired = false
+
   @Flag(help: "No progress on stderr.")
   var quiet = false
 
@@ -130,6 +133,9 @@ struct BenchCommand: ParsableCommand {
     if reportOnly {
       rows = try stored(utterances, methods: parsedMethods, options: options, resultsPath: resultsPath)
     } else {
+      guard !paired else {
+        throw LeafXError.invalidArgument(argument: "--paired", reason: "only with --report-only (a run computes every method)")
+      }
       rows = try evaluate(utterances, methods: parsedMethods, metrics: parsedMetrics, options: options, resultsPath: resultsPath)
     }
     let summary = BenchSummary(results: rows, methods: parsedMethods.map(\.rawValue), metrics: parsedMetrics)
@@ -172,9 +178,11 @@ struct BenchCommand: ParsableCommand {
     let config = LeafXBench.config(
       modelName: modelName, seed: seed, tokensPerUtterance: tokens, options: options)
     let rows = try LeafXBench.stored(
-      utterances, methods: methods.map(\.rawValue), config: config, results: BenchResultsFile(path: resultsPath))
+      utterances, methods: methods.map(\.rawValue), config: config, results: BenchResultsFile(path: resultsPath),
+      paired: paired)
     if !quiet {
-      printError("\(rows.count) of \(utterances.count * methods.count) utterance × method results found in \(resultsPath)")
+      printError("\(rows.count) of \(utterances.count * methods.count) utterance × method results found in \(resultsPath)"
+        + (paired ? " (\(Set(rows.map(\.id)).count) utterances with every method)" : ""))
     }
     return rows
   }

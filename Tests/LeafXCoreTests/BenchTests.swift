@@ -215,6 +215,12 @@ import Testing
     #expect(summary.rows[1].values[.tloc]?.mean == 0.25 && summary.rows[1].values[.stabNoise] == nil)
     let otherSeed = LeafXBench.config(modelName: "tiny.en", seed: 1, tokensPerUtterance: 4, options: ExplainOptions())
     #expect(throws: LeafXError.self) { try LeafXBench.stored(u, methods: ["raa"], config: otherSeed, results: file) }
+    // --paired: only the first utterance has both raa and ig; none has leafx.
+    let paired = try LeafXBench.stored(u, methods: ["raa", "ig"], config: config, results: file, paired: true)
+    #expect(paired.map { "\($0.id) \($0.method)" } == ["\(u[0].id) raa", "\(u[0].id) ig"])
+    #expect(throws: LeafXError.self) {
+      try LeafXBench.stored(u, methods: ["raa", "ig", "leafx"], config: config, results: file, paired: true)
+    }
   }
 
   @Test func summaryIntervalsAndNormalisation() {

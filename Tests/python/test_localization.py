@@ -97,6 +97,19 @@ def test_results_file_resumes_and_formats_agree(prefix, models_dir, tmp_path):
                             "-m", os.path.join(models_dir, "tiny.en"), "--methods", "raa", "--seed", "1",
                             "--results", str(results), "--report-only"], capture_output=True, text=True)
     assert other.returncode != 0 and "has no result of these utterances and methods" in other.stderr
+    # --paired keeps only the utterances every listed method has: none has leafx; and a run
+    # (not --report-only) refuses it.
+    unpaired = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
+                               "-m", os.path.join(models_dir, "tiny.en"), "--methods", "raa,leafx", "--limit", "2",
+                               "--results", str(results), "--report-only", "--paired"], capture_output=True, text=True)
+    assert unpaired.returncode != 0 and "--paired" in unpaired.stderr and "every method" in unpaired.stderr
+    paired = bench(prefix, models_dir, "--methods", "raa,random", "--metrics", "spr,tloc", "--limit", "2",
+                   "--results", str(results), "--report-only", "--paired", "--format", "csv")
+    assert "(2 utterances with every method)" in paired.stderr
+    assert numbers(paired.stdout) == numbers(first.stdout)
+    refused = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
+                              "--paired"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "only with --report-only" in refused.stderr
     tokens = subprocess.run([str(prefix / "bin" / "leafx"), "bench", os.path.join(DEV_DIR, "manifest.jsonl"),
                              "--results", str(results), "--report-only", "--token-results", str(tmp_path / "t.jsonl")],
                             capture_output=True, text=True)

@@ -60,22 +60,34 @@ public struct LeafXBench: Sendable {
   /// order, computing nothing (`leafx bench --report-only`). Each result is taken as stored,
   /// whichever metric groups it was evaluated on, so a table of them shows a metric only for
   /// the methods (and utterances) that have it.
+  /// With `paired`, only the utterances that have a result of every method are kept, so
+  /// that the methods are compared on the same utterances (`--paired`).
   /// - Throws: `io` when the file does not exist; `invalidArgument` when it holds none of
-  ///   these results (another configuration: model, seed, --tokens, τ, depth).
+  ///   these results (another configuration: model, seed, --tokens, τ, depth), or with
+  ///   `paired` no utterance has them all.
   public static func stored(
-    _ utterances: [Manifest.Utterance], methods: [String], config: String, results: BenchResultsFile
+    _ utterances: [Manifest.Utterance], methods: [String], config: String, results: BenchResultsFile,
+    paired: Bool = false
   ) throws -> [UtteranceResult] {
     guard results.exists else {
       throw LeafXError.io(path: results.path, reason: "no such results file to report")
     }
     var byKey: [String: UtteranceResult] = [:]
     for r in try results.read() where r.config == config { byKey[r.key] = r }
-    let found = utterances.flatMap { utterance in methods.compactMap { byKey[UtteranceResult.key(id: utterance.id, method: $0)] } }
-    guard !found.isEmpty else {
+    let perUtterance = utterances.map { utterance in
+      methods.compactMap { byKey[UtteranceResult.key(id: utterance.id, method: $0)] }
+    }
+    guard perUtterance.contains(where: { !$0.isEmpty }) else {
       throw LeafXError.invalidArgument(
         argument: "--results", reason: "\(results.path) has no result of these utterances and methods for \(config)")
     }
-    return found
+    guard paired else { return perUtterance.flatMap { $0 } }
+    let complete = perUtterance.filter { $0.count == methods.count }
+    guard !complete.isEmpty else {
+      throw LeafXError.invalidArgument(
+        argument: "--paired", reason: "no utterance in \(results.path) has a result of every method for \(config)")
+    }
+    return complete.flatMap { $0 }
   }
 
   var groups: [BenchMetric.Group] { BenchMetric.Group.allCases.filter { g in metrics.contains { $0.group == g } } }
