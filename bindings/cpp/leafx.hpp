@@ -238,6 +238,8 @@ public:
     ExplainParams &epsilon(float e) { p_.epsilon = e; return *this; }
     ExplainParams &depth(leafx_depth d) { p_.depth = d; return *this; }
     ExplainParams &seed(uint64_t s) { p_.seed = s; return *this; }
+    /// Check each word by silencing where its attribution points (leafx_word.silence_drop, LEAFX_FLAG_UNCONFIRMED).
+    ExplainParams &verify(bool on = true) { p_.verify = on ? 1 : 0; return *this; }
     ExplainParams &decoding(TranscribeParams t) { decoding_ = std::move(t); return *this; }
     leafx_explain_params &raw() noexcept { return p_; }
 

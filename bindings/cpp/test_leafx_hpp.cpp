@@ -116,6 +116,13 @@ void test_model(const char *model_dir, const char *wav) {
               explained.to_json().find("\"raa\"") != std::string::npos,
           "forced raa: %zu tokens", explained.n_tokens());
 
+    leafx::Result checked = model.explain(pcm, leafx::ExplainParams().text("ask not what your country can do for you").verify()).value();
+    size_t n_checked = 0;
+    for (const leafx_word &w : checked.words())
+        n_checked += std::isfinite(w.silence_drop) && ((w.flags & LEAFX_FLAG_UNCONFIRMED) != 0) == (w.silence_drop < std::log(2.0f));
+    CHECK(checked.n_words() == 9 && n_checked == 9 && std::isnan(explained.word(0).silence_drop),
+          "verify: %zu of %zu words checked, unchecked without it", n_checked, checked.n_words());
+
     auto bad = model.explain(pcm, leafx::ExplainParams().method("magic"));
     CHECK(!bad && bad.error().status() == LEAFX_ERR_INVALID_ARGUMENT && std::strstr(bad.error().what(), "magic"),
           "unknown method: %s", bad ? "accepted?" : bad.error().what());
