@@ -76,6 +76,19 @@ import Testing
     #expect(kept.map(\.metrics) == Array(serial.prefix(2)).map(\.metrics))
   }
 
+  /// A manifest that repeats an utterance evaluates it once: one line per method.
+  @Test func aRepeatedUtteranceIsEvaluatedOnce() throws {
+    let (model, _) = try Self.fixture.get()
+    let chosen = try utterances(["2830-3980-0043", "2830-3980-0043"])
+    let path = NSTemporaryDirectory() + "leafx-bench-repeated-\(getpid()).jsonl"
+    defer { unlink(path) }
+    let bench = LeafXBench(model: model, modelName: "tiny.en", methods: [.raa, .random], metrics: [.spr], seed: 5)
+    let results = try bench.run(chosen, results: BenchResultsFile(path: path), jobs: 2)
+    #expect(results.count == 4 && results[0].metrics == results[2].metrics)
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 2)
+  }
+
   /// `--token-results`: one line per sampled token whose scores average to the utterance's
   /// (21 masked passes).
   @Test func tokenResultsAverageToTheUtteranceResult() throws {

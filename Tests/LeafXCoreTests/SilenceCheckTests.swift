@@ -73,6 +73,20 @@ struct SilenceCheckTests {
     }
   }
 
+  /// An English-only model has no language token: forced mode refuses another language, as
+  /// decoding does, so that words (and their checks) are grouped as English.
+  @Test func forcedModeOnAnEnglishOnlyModelRefusesAnotherLanguage() throws {
+    let (model, jfk) = try TinyEnJFKFixture.loaded.get()
+    var decoding = Explainer.defaultDecoding
+    decoding.language = "ja"
+    var options = ExplainOptions()
+    options.verify = true
+    let explainer = Explainer(model: model, options: options, decoding: decoding)
+    #expect(throws: LeafXError.invalidArgument(argument: "language", reason: "\"ja\" given to an English-only model")) {
+      _ = try explainer.explain(jfk, text: "ask not")
+    }
+  }
+
   /// Masked scoring polls for cancellation before each batch of encoder passes: `--verify`
   /// on 9 words (an unmasked pass and 9 masks, batches of at most 4) adds at least 4 polls,
   /// and a cancellation asked for inside them stops the call there.

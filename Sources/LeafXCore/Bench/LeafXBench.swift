@@ -120,10 +120,13 @@ public struct LeafXBench: Sendable {
       stored[r.key] = r
     }
     let tags = utterances.enumerated().map { n, utterance in "[\(n + 1)/\(utterances.count)] \(utterance.id)" }
+    var queued = Set<String>()
     let pending = utterances.indices.compactMap { n -> (index: Int, methods: [AttributionMethod])? in
       let missing = methods.filter { stored[UtteranceResult.key(id: utterances[n].id, method: $0.rawValue)] == nil }
       if missing.isEmpty { progress?("\(tags[n]): already in the results file") }
-      return missing.isEmpty ? nil : (n, missing)
+      // A repeated id is evaluated once (its results are the same).
+      guard !missing.isEmpty, queued.insert(utterances[n].id).inserted else { return nil }
+      return (n, missing)
     }
     let fresh = Mutex<[UtteranceResult]>([])
     try BenchJobs.run(count: pending.count, jobs: jobs) { item, queue in

@@ -246,6 +246,11 @@ public struct Explainer {
     }
     let tokens = tokenizer.encode(" " + stripped)
     let language = decoding.language ?? "en"
+    // As the transcriber: an English-only model has no language token, and the words are
+    // grouped (here and by --verify) as English.
+    guard tokenizer.isMultilingual || language == "en" else {
+      throw LeafXError.invalidArgument(argument: "language", reason: "\"\(language)\" given to an English-only model")
+    }
     let prompt = try tokenizer.sotSequence(language: tokenizer.isMultilingual ? language : nil, task: decoding.task)
       + [tokenizer.noTimestamps]
     guard prompt.count + tokens.count + 1 <= model.dimensions.nTextCtx else {

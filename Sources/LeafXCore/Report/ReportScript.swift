@@ -84,8 +84,10 @@ enum ReportScript {
     }
     if (item.flags.includes("unconfirmed") && item.silence_check) {
       const c = item.silence_check;
-      out.push(`unconfirmed: silencing ${sec(c.start)}–${sec(c.end)} s, where its attribution points, lowered its ` +
-        `log-probability by only ${c.drop.toFixed(2)} nats (< ln 2: its probability was not halved)`);
+      out.push(`unconfirmed: silencing ${sec(c.start)}–${sec(c.end)} s, where its attribution points, ` +
+        (c.drop >= 0 ? `lowered its log-probability by only ${c.drop.toFixed(2)} nats`
+                     : `raised its log-probability by ${(-c.drop).toFixed(2)} nats`) +
+        ` (its probability was not halved)`);
     }
     return out;
   }

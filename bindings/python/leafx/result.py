@@ -203,7 +203,10 @@ class Explanation(Result):
                      _flags(t.flags), range(first, first + len(values)))
 
     def _word(self, i, views):
-        w = _abi.Word(struct_size=ctypes.sizeof(_abi.Word))
+        # An older library writes only the fields it knows: the check's stay NaN (no check).
+        nan = float("nan")
+        w = _abi.Word(struct_size=ctypes.sizeof(_abi.Word), silenced_start_s=nan, silenced_end_s=nan,
+                      log_probability=nan, silenced_log_probability=nan, silence_drop=nan)
         check(self._lib.leafx_result_word(self._handle, i, ctypes.byref(w)))
         values, first, frame_s = self._attribution("leafx_result_word_attribution", i)
         views.append((values, first, frame_s))
