@@ -53,12 +53,21 @@
  * leafx_<thing>_params_init(&p, sizeof p) (or the LEAFX_<THING>_PARAMS_INIT(&p) macro):
  * the library writes defaults into at most struct_size bytes and later reads at most
  * struct_size bytes back, so fields appended in later versions do not break callers
- * compiled against this one. Passing NULL params means "all defaults".
+ * compiled against this one. Passing NULL params means "all defaults". A struct_size larger
+ * than the library's own (a caller compiled against a newer header) is accepted while the
+ * fields the library does not know hold the zeros _init wrote; once one is set, the call
+ * fails with LEAFX_ERR_UNSUPPORTED rather than silently ignoring it.
  *
  * Versioning. Symbols are only ever added within an ABI version; status codes are only
  * ever appended. Check at run time that the library matches the header:
  *
  *     assert(leafx_abi_version() == LEAFX_ABI_VERSION);
+ *
+ * Fields, flags and symbols marked "Since 0.2" are unknown to a 0.1 library, which ignores
+ * such fields without an error (the refusal above came with 0.2): a caller that may meet
+ * an older library checks leafx_version_number() >= 200 before relying on them. 0.2 added
+ * leafx_explain_params' ig_steps, window_frames, stride_frames, n_samples, segment_frames
+ * and verify, leafx_word's silence-check fields and LEAFX_FLAG_UNCONFIRMED.
  */
 #ifndef LEAFX_H
 #define LEAFX_H
@@ -75,12 +84,12 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define LEAFX_VERSION_MAJOR 0
-#define LEAFX_VERSION_MINOR 1
+#define LEAFX_VERSION_MINOR 2
 #define LEAFX_VERSION_PATCH 0
 /** MAJOR*10000 + MINOR*100 + PATCH. */
 #define LEAFX_VERSION_NUMBER \
     (LEAFX_VERSION_MAJOR * 10000 + LEAFX_VERSION_MINOR * 100 + LEAFX_VERSION_PATCH)
-#define LEAFX_VERSION_STRING "0.1.0"
+#define LEAFX_VERSION_STRING "0.2.0"
 /** The ABI version; equals the number in the SONAME (libleafx.so.0). */
 #define LEAFX_ABI_VERSION 0
 
@@ -535,7 +544,7 @@ typedef struct leafx_token {
 /** The attribution peaks > 2 s from both neighbours', or the attention sat mostly on padding. */
 #define LEAFX_FLAG_WEAK_SUPPORT 2u
 /** leafx_word.flags, with params->verify only: silencing the span its attribution points at
-    did not halve the word's probability (silence_drop < ln 2). */
+    did not halve the word's probability (silence_drop < ln 2). Since 0.2. */
 #define LEAFX_FLAG_UNCONFIRMED 4u
 
 /**
@@ -608,10 +617,11 @@ typedef struct leafx_explain_params {
     /**
      * Quadrature nodes of the "ig" method (Gauss–Legendre on [0, 1]; each node costs one
      * encoder forward plus one decoder and one encoder backward per token); 1...1024;
-     * default 32. Ignored by other methods. Appended after 0.1: a 0.1-sized struct gets 32.
+     * default 32. Ignored by other methods. Since 0.2: a 0.1-sized struct gets 32.
      */
     int32_t ig_steps;
-    /* Perturbation methods (DESIGN §7); a struct_size without them takes the defaults. */
+    /* Perturbation methods (DESIGN §7), since 0.2; a struct_size without them takes the
+       defaults. */
     /** "specmask": frames (20 ms) silenced per occluding window, 1..1500; default 10 (200 ms). */
     int32_t window_frames;
     /** "specmask": frames between window starts, 1..window_frames; default 5. */
@@ -626,7 +636,7 @@ typedef struct leafx_explain_params {
      * half-mass span widened by 100 ms), scoring the word again with the text held fixed:
      * one masked encoder pass per word. Fills leafx_word's silenced_* fields and sets
      * LEAFX_FLAG_UNCONFIRMED on words whose probability is not halved. Default 0.
-     * leafx_explain_attention refuses it (LEAFX_ERR_UNSUPPORTED). Appended after 0.1.
+     * leafx_explain_attention refuses it (LEAFX_ERR_UNSUPPORTED). Since 0.2.
      */
     int32_t verify;
 } leafx_explain_params;
@@ -685,7 +695,7 @@ typedef struct leafx_word {
     double end_s;
     float entropy;
     uint32_t flags;         /**< LEAFX_FLAG_* */
-    /* With leafx_explain_params.verify (appended after 0.1; NAN when the word was not
+    /* With leafx_explain_params.verify (since 0.2; NAN when the word was not
        checked): the span silenced, seconds, and the word's log-probability (sum over its
        tokens) with all the audio and with the span silenced; silence_drop is their
        difference, in nats. */

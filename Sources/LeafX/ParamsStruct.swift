@@ -7,7 +7,8 @@ import LeafXCore
 
 /// The size-versioned params protocol of DESIGN §2: `_init` writes defaults into at most
 /// the caller's `struct_size` bytes, and calls read at most that many bytes back, taking
-/// the library's defaults for fields the caller's (older) struct does not have.
+/// the library's defaults for fields the caller's (older) struct does not have, and refusing
+/// a (newer) caller's struct that sets fields this library does not know.
 enum ParamsStruct {
   /// Writes `defaults` (with `struct_size` set) into the caller's struct.
   static func initialize<T>(
@@ -48,9 +49,21 @@ enum ParamsStruct {
         argument: "params->struct_size",
         reason: "\(size) is implausibly large; fill the struct with \(name)_init")
     }
+    let ours = MemoryLayout<T>.size
+    if size > ours {
+      // A caller compiled against a newer header: the fields this library does not know
+      // must still hold the zeros `_init` wrote, or the caller asked for something this
+      // version would silently ignore.
+      let unknown = UnsafeRawBufferPointer(start: UnsafeRawPointer(source) + ours, count: size - ours)
+      if let offset = unknown.firstIndex(where: { $0 != 0 }) {
+        throw LeafXError.unsupported(
+          "\(name): the field at byte \(ours + offset) is set, but this library (leafx \(LeafXVersion.string)) "
+            + "knows only the first \(ours) bytes of the struct; it is older than the header the caller was compiled against")
+      }
+    }
     var value = defaults
     withUnsafeMutableBytes(of: &value) { bytes in
-      _ = memcpy(bytes.baseAddress!, UnsafeRawPointer(source), min(size, MemoryLayout<T>.size))
+      _ = memcpy(bytes.baseAddress!, UnsafeRawPointer(source), min(size, ours))
     }
     return value
   }

@@ -144,6 +144,14 @@ static void test_params(void) {
           newer.base.struct_size == sizeof newer && newer.base.n_mels == 80 && newer.future_field == 0,
           "newer, larger params struct initialised");
     CHECK(leafx_mel_params_validate(&newer.base) == LEAFX_OK, "newer params struct validates");
+    /* ...but a field this library does not know, once set, is refused rather than ignored:
+       the caller asked for something this version cannot do. */
+    newer.future_field = 3;
+    CHECK_ERROR(leafx_mel_params_validate(&newer.base), LEAFX_ERR_UNSUPPORTED, "leafx_mel_params: the field at byte");
+    leafx_mel *mel = NULL;
+    const float silence[400] = {0};
+    CHECK_ERROR(leafx_log_mel(silence, 400, &newer.base, &mel), LEAFX_ERR_UNSUPPORTED, "older than the header");
+    CHECK(mel == NULL, "no mel from a refused params struct");
 }
 
 static void test_handle_misuse(void) {

@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -151,11 +152,17 @@ inline const char *c_str_or_null(const std::optional<std::string> &s) { return s
 
 }  // namespace detail
 
-/// The library's version ("0.1.0").
+/// The library's version ("0.2.0").
 inline const char *version() noexcept { return leafx_version(); }
 
 /// True when the loaded library has the ABI this header was compiled against.
 inline bool abi_matches() noexcept { return leafx_abi_version() == LEAFX_ABI_VERSION; }
+
+/// True when the loaded library is version major.minor.patch or newer (fields marked
+/// "Since" a later version are ignored by an older library).
+inline bool version_at_least(int major, int minor, int patch) noexcept {
+    return leafx_version_number() >= major * 10000 + minor * 100 + patch;
+}
 
 // ---------------------------------------------------------------------------- params
 
@@ -239,7 +246,13 @@ public:
     ExplainParams &depth(leafx_depth d) { p_.depth = d; return *this; }
     ExplainParams &seed(uint64_t s) { p_.seed = s; return *this; }
     /// Check each word by silencing where its attribution points (leafx_word.silence_drop, LEAFX_FLAG_UNCONFIRMED).
-    ExplainParams &verify(bool on = true) { p_.verify = on ? 1 : 0; return *this; }
+    /// Since 0.2: throws LEAFX_ERR_UNSUPPORTED when the loaded library is older, as it would ignore the field.
+    ExplainParams &verify(bool on = true) {
+        if (on && !version_at_least(0, 2, 0))
+            throw Error(LEAFX_ERR_UNSUPPORTED, std::string("verify needs libleafx 0.2.0 or newer; loaded: ") + version());
+        p_.verify = on ? 1 : 0;
+        return *this;
+    }
     ExplainParams &decoding(TranscribeParams t) { decoding_ = std::move(t); return *this; }
     leafx_explain_params &raw() noexcept { return p_; }
 
@@ -364,7 +377,15 @@ public:
 
     leafx_segment segment(size_t i) const { return element<leafx_segment>(leafx_result_segment, i); }
     leafx_token token(size_t i) const { return element<leafx_token>(leafx_result_token, i); }
-    leafx_word word(size_t i) const { return element<leafx_word>(leafx_result_word, i); }
+    /// Word i. The silence check's fields read NAN (not checked) unless the library filled
+    /// them, also from a library older than this header.
+    leafx_word word(size_t i) const {
+        leafx_word unchecked{};
+        unchecked.silenced_start_s = unchecked.silenced_end_s = std::numeric_limits<double>::quiet_NaN();
+        unchecked.log_probability = unchecked.silenced_log_probability = unchecked.silence_drop =
+            std::numeric_limits<float>::quiet_NaN();
+        return element(leafx_result_word, i, unchecked);
+    }
 
     std::vector<leafx_token> tokens() const {
         std::vector<leafx_token> all;
@@ -408,8 +429,7 @@ private:
         return n;
     }
     template <class T>
-    T element(leafx_status (*accessor)(const leafx_result *, size_t, T *), size_t i) const {
-        T value{};
+    T element(leafx_status (*accessor)(const leafx_result *, size_t, T *), size_t i, T value = T{}) const {
         value.struct_size = sizeof value;
         detail::check(accessor(handle_.get(), i, &value));
         return value;

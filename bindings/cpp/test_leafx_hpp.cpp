@@ -37,6 +37,10 @@ leafx_status thrown_status(F &&f, std::string *message = nullptr) {
 
 void test_errors_and_audio(const char *wav) {
     CHECK(leafx::abi_matches() && std::strcmp(leafx::version(), LEAFX_VERSION_STRING) == 0, "version %s", leafx::version());
+    CHECK(leafx::version_at_least(0, 2, 0) &&
+              leafx::version_at_least(LEAFX_VERSION_MAJOR, LEAFX_VERSION_MINOR, LEAFX_VERSION_PATCH) &&
+              !leafx::version_at_least(LEAFX_VERSION_MAJOR, LEAFX_VERSION_MINOR, LEAFX_VERSION_PATCH + 1),
+          "version_at_least %d", leafx_version_number());
 
     auto missing = leafx::Model::load("no-such-model-anywhere");
     CHECK(!missing && missing.error().status() == LEAFX_ERR_IO &&

@@ -20,11 +20,11 @@ from .errors import (
 from .model import Model
 from .result import Explanation, Result, Segment, SilenceCheck, Token, Word
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def version():
-    """The loaded libleafx's version ("0.1.0")."""
+    """The loaded libleafx's version ("0.2.0")."""
     from ._library import library
     return library().leafx_version().decode()
 

@@ -1,4 +1,4 @@
-"""ctypes mirrors of the structs and prototypes of include/leafx.h (leafx 0.1).
+"""ctypes mirrors of the structs and prototypes of include/leafx.h (leafx 0.2).
 
 Each Structure lists the C fields in the header's order with the header's types, so that
 ctypes computes the same offsets and size as a C compiler (a test compiles the header and
@@ -23,6 +23,9 @@ ERR_INTERNAL = 7
 CANCELLED = 8
 
 ABI_VERSION = 0
+# The oldest library whose structs are these (leafx_version_number): a 0.1 library would
+# silently ignore the explain fields 0.2 appended (ig_steps ... verify).
+MINIMUM_VERSION_NUMBER = 200
 
 # leafx_depth
 DEPTHS = {"full": 0, "last-half": 1, "middle-half": 2, "1": 3, "default": 4, "last-third": 5}
@@ -147,7 +150,7 @@ class Token(Structure):
 
 
 class ExplainParams(Structure):
-    """leafx_explain_params: the 0.1.0 fields up to abort_user_data, then the method
+    """leafx_explain_params: the 0.1 fields up to abort_user_data, then the method
     parameters appended since (ig_steps, window_frames, stride_frames, n_samples,
     segment_frames, verify). Fields appended later are left to the library's defaults (the
     size-versioned protocol)."""

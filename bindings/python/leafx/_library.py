@@ -46,11 +46,22 @@ def _open(path, origin):
     except AttributeError as error:
         raise LibraryNotFoundError(
             f"{path} (from {origin}) is not a leafx {_abi.ABI_VERSION}.x library: {error}") from None
+    check_version(library, f"{path} (from {origin})")
+    return library
+
+
+def check_version(library, where):
+    """Refuses a library of another ABI, or one older than the structs of leafx/_abi.py."""
     abi = library.leafx_abi_version()
     if abi != _abi.ABI_VERSION:
+        raise LibraryNotFoundError(f"{where} has ABI version {abi}; this package needs {_abi.ABI_VERSION}")
+    number = library.leafx_version_number()
+    if number < _abi.MINIMUM_VERSION_NUMBER:
+        needed = _abi.MINIMUM_VERSION_NUMBER
         raise LibraryNotFoundError(
-            f"{path} (from {origin}) has ABI version {abi}; this package needs {_abi.ABI_VERSION}")
-    return library
+            f"{where} is leafx {library.leafx_version().decode()}; this package needs "
+            f"{needed // 10000}.{needed // 100 % 100}.{needed % 100} or newer "
+            "(an older library would ignore explain()'s verify and method parameters)")
 
 
 def _find():

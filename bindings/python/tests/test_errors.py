@@ -131,3 +131,32 @@ def test_model_params_reach_the_library(leafx):
         leafx.Model(os.path.join(MODELS_DIR, "tiny.en"), format="ggml")
     with pytest.raises(leafx.InvalidArgumentError, match="onnx"):
         leafx.Model("tiny.en", format="onnx")
+
+
+class _FakeLibrary:
+    """Stands in for a libleafx of another version: only the version calls are answered."""
+
+    def __init__(self, abi, number, text):
+        self.abi, self.number, self.text = abi, number, text
+
+    def leafx_abi_version(self):
+        return self.abi
+
+    def leafx_version_number(self):
+        return self.number
+
+    def leafx_version(self):
+        return self.text
+
+
+def test_a_library_older_than_the_package_is_refused(leafx):
+    """A 0.1 library would ignore explain()'s verify and method fields: refused by name."""
+    from leafx import _library
+
+    _library.check_version(_library.library(), "the loaded library")  # the one under test passes
+    with pytest.raises(leafx.LibraryNotFoundError) as error:
+        _library.check_version(_FakeLibrary(0, 100, b"0.1.0"), "old.so")
+    assert "old.so is leafx 0.1.0; this package needs 0.2.0 or newer" in str(error.value)
+    with pytest.raises(leafx.LibraryNotFoundError, match="old.so has ABI version 1; this package needs 0"):
+        _library.check_version(_FakeLibrary(1, 10000, b"1.0.0"), "old.so")
+    _library.check_version(_FakeLibrary(0, 201, b"0.2.1"), "newer.so")
