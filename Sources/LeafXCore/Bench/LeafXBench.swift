@@ -178,8 +178,10 @@ public struct LeafXBench: Sendable {
     var sums = [Sums](repeating: Sums(), count: methods.count)
     var seconds = [Double](repeating: 0, count: methods.count)
     var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
+    var words: [WordTokens] = []
 
     try explainer.forEachWindow(pcm, transcript: transcript, methods: methods) { w in
+      words += w.words
       for m in methods.indices {
         seconds[m] += w.seconds[m]
         tokens[m] += w.tokens[m]
@@ -259,10 +261,10 @@ public struct LeafXBench: Sendable {
 
     if wanted.contains(.localization) {
       for m in methods.indices {
-        let words = explainer.words(tokens[m], language: transcript.language)
-        let pairs = WordMatching.match(decoded: words.map(\.word), reference: utterance.words.map(\.word))
+        let explained = explainer.words(tokens[m], groups: words)
+        let pairs = WordMatching.match(decoded: explained.map(\.word), reference: utterance.words.map(\.word))
         for (d, r) in pairs {
-          let a = words[d].attribution
+          let a = explained[d].attribution
           let span = utterance.words[r]
           let s = Localization.scores(
             values: a.values, offset: a.offset, start: span.start, end: span.end, halfMassStart: a.start, halfMassEnd: a.end)

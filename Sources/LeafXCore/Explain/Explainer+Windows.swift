@@ -13,6 +13,8 @@ struct ExplainedWindow {
   /// attributions over the window's audio frames; `index` counts from the utterance's first
   /// explained token; no audit flags).
   var tokens: [[ExplainedToken]]
+  /// The window's words (`tokenIndices` index the utterance's explained tokens, as `index`).
+  var words: [WordTokens]
   /// Per method, seconds spent computing its attributions (teacher-forced trace, gradients,
   /// ablations, method), the shared decoding excluded.
   var seconds: [Double]
@@ -36,10 +38,13 @@ extension Explainer {
     for (windowIndex, window) in transcript.windows.enumerated() {
       var perMethod: [[ExplainedToken]] = []
       var seconds: [Double] = []
+      var words: [WordTokens] = []
       for method in methods {
         let started = Self.monotonicSeconds()
-        var tokens = try explainer.explainWindow(window, features: features, sampleCount: pcm.count, methods: [method]).tokens[0]
+        let result = try explainer.explainWindow(window, features: features, sampleCount: pcm.count, methods: [method])
         seconds.append(Self.monotonicSeconds() - started)
+        var tokens = result.tokens[0]
+        words = result.words.map { $0.offsetBy(explained) }
         for k in tokens.indices {
           tokens[k].index = explained + k
           tokens[k].window = windowIndex
@@ -58,7 +63,8 @@ extension Explainer {
         made = scorer
         return scorer
       }
-      try body(ExplainedWindow(index: windowIndex, window: window, tokens: perMethod, seconds: seconds, scorer: scorer))
+      try body(
+        ExplainedWindow(index: windowIndex, window: window, tokens: perMethod, words: words, seconds: seconds, scorer: scorer))
     }
   }
 

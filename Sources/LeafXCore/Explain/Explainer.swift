@@ -108,7 +108,10 @@ public struct Explainer {
     _ window: DecodedWindow, index windowIndex: Int, features: WindowFeatures, sampleCount: Int,
     methods: [AttributionMethod], into accumulator: ExplainedTokens
   ) throws {
-    let (perMethod, checks) = try explainWindow(window, features: features, sampleCount: sampleCount, methods: methods)
+    let (perMethod, words, checks) = try explainWindow(
+      window, features: features, sampleCount: sampleCount, methods: methods)
+    let first = accumulator.tokens.first?.count ?? 0
+    accumulator.words += words.map { $0.offsetBy(first) }
     for (m, explained) in perMethod.enumerated() {
       let flags = AuditFlags.flags(explained.map(\.attribution))
       for (k, var token) in explained.enumerated() {
@@ -132,18 +135,20 @@ public struct Explainer {
       let tokens = accumulator.tokens[m]
       return Explanation(
         transcript: transcript, options: methodOptions, forced: forced, tokens: tokens,
-        words: words(tokens, language: transcript.language, silenceChecks: accumulator.checks[m]))
+        words: words(tokens, groups: accumulator.words, silenceChecks: accumulator.checks[m]))
     }
   }
 
-  /// The explained tokens of one window, per method, and with `options.verify` the
-  /// `SilenceCheck` of each word, at the word's first token (`checks[m][k]`; nil elsewhere,
-  /// and no rows without `verify`).
+  /// The explained tokens of one window, per method; its words, as Whisper groups the
+  /// tokens (`tokenIndices` count the window's explained tokens; the one grouping that
+  /// `words` and `--verify` share); and with `options.verify` the `SilenceCheck` of each
+  /// word, at the word's first token (`checks[m][k]`; nil elsewhere, and no rows without
+  /// `verify`).
   func explainWindow(
     _ window: DecodedWindow, features: WindowFeatures, sampleCount: Int, methods: [AttributionMethod]
-  ) throws -> (tokens: [[ExplainedToken]], checks: [[SilenceCheck?]]) {
+  ) throws -> (tokens: [[ExplainedToken]], words: [WordTokens], checks: [[SilenceCheck?]]) {
     guard let (context, positions) = try makeContext(window, features: features, sampleCount: sampleCount)
-    else { return (methods.map { _ in [] }, []) }
+    else { return (methods.map { _ in [] }, [], []) }
     let tokenizer = model.tokenizer
     let input = context.input
     let rows = context.rows
@@ -165,14 +170,15 @@ public struct Explainer {
           window: 0, attribution: TokenAttribution(raw: values[k], offset: offset, paddingMass: padding), flags: [])
       }
     }
-    guard options.verify else { return (tokens, []) }
-    // Words as `words` groups them (the window's language is in its prompt).
+    // The window's language is in its prompt (none on English-only models: English).
     let language = window.prompt.lazy.compactMap { tokenizer.languageCode(token: $0) }.first
     let groups = tokenizer.splitToWordTokens(positions.map { input[$0] }, language: language)
+      .filter { !$0.tokenIndices.isEmpty }
+    guard options.verify else { return (tokens, groups, []) }
     let scorer = try context.maskedScorer()
     let checks = try tokens.map { explained -> [SilenceCheck?] in
       try monitor?.checkCancelled()
-      let words = groups.filter { !$0.tokenIndices.isEmpty }.map { group in
+      let words = groups.map { group in
         (tokens: group.tokenIndices, attribution: ExplainedWord.attribution(of: group.tokenIndices.map { explained[$0] }))
       }
       var byFirstToken = [SilenceCheck?](repeating: nil, count: explained.count)
@@ -181,7 +187,7 @@ public struct Explainer {
       }
       return byFirstToken
     }
-    return (tokens, checks)
+    return (tokens, groups, checks)
   }
 
   /// The context of one decoded window and the input positions of its explained (text)
@@ -283,25 +289,16 @@ public struct Explainer {
       duration: Double(pcm.count) / 16000)
   }
 
-  /// Groups tokens into words as Whisper does (per window, so no word spans two windows).
-  func words(_ tokens: [ExplainedToken], language: String, silenceChecks: [Int: SilenceCheck] = [:]) -> [ExplainedWord] {
-    var words: [ExplainedWord] = []
-    var start = 0
-    while start < tokens.count {
-      var end = start
-      while end < tokens.count && tokens[end].window == tokens[start].window { end += 1 }
-      let group = Array(tokens[start..<end])
-      let split = model.tokenizer.splitToWordTokens(group.map(\.id), language: language)
-      for word in split {
-        let members = word.tokenIndices.map { group[$0] }
-        guard let first = members.first else { continue }
-        words.append(
-          ExplainedWord(
-            word: word.text.stripped, tokens: members.map(\.index),
-            probability: members.map(\.probability).reduce(0, +) / Float(members.count),
-            attribution: ExplainedWord.attribution(of: members), flags: [], silenceCheck: silenceChecks[first.index]))
-      }
-      start = end
+  /// The words of `tokens` (all of an utterance's explained tokens, `index` their position)
+  /// from `groups`, the words `explainWindow` grouped (per window, so no word spans two
+  /// windows; `tokenIndices` index `tokens`), with their attribution and audit flags.
+  func words(_ tokens: [ExplainedToken], groups: [WordTokens], silenceChecks: [Int: SilenceCheck] = [:]) -> [ExplainedWord] {
+    var words = groups.map { group -> ExplainedWord in
+      let members = group.tokenIndices.map { tokens[$0] }
+      return ExplainedWord(
+        word: group.text.stripped, tokens: members.map(\.index),
+        probability: members.map(\.probability).reduce(0, +) / Float(members.count),
+        attribution: ExplainedWord.attribution(of: members), flags: [], silenceCheck: silenceChecks[members[0].index])
     }
     let flags = AuditFlags.flags(words.map(\.attribution))
     for i in words.indices {
@@ -355,6 +352,8 @@ final class LazyFeatures: WindowFeatures {
 /// The explained tokens of the windows done so far, per method.
 final class ExplainedTokens {
   var tokens: [[ExplainedToken]]
+  /// The words of those tokens (`tokenIndices` index each method's `tokens`).
+  var words: [WordTokens] = []
   /// Per method, the silence check of each checked word by its first token's index.
   var checks: [[Int: SilenceCheck]]
   var windows = 0

@@ -14,6 +14,11 @@ public struct WordTokens: Sendable, Equatable {
     self.tokens = tokens
     self.tokenIndices = tokenIndices
   }
+
+  /// The same word with its positions moved by `offset` (into a longer sequence).
+  public func offsetBy(_ offset: Int) -> WordTokens {
+    WordTokens(text: text, tokens: tokens, tokenIndices: tokenIndices.map { $0 + offset })
+  }
 }
 
 /// Whisper's grouping of tokens into words, used for word timestamps and per-word
