@@ -77,7 +77,12 @@ extension Attention {
     let scale = 1 / Float(dHead).squareRoot()
     // About a million multiply-adds per chunk at least (2·tk·width per query).
     let minimumQueries = max(queryBlock, (1 << 20) / max(2 * tk * width, 1))
-    ComputeThreads.split(tq, minimumPerChunk: minimumQueries) { queries in
+    // Threads take whole blocks, counted from the first query, so that every block is the
+    // same pair of sgemm calls whatever the thread count: a BLAS kernel need not give a row
+    // the same bits at another position in a call (OpenBLAS's Zen kernels do not).
+    let blocks = (tq + queryBlock - 1) / queryBlock
+    ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumQueries / queryBlock)) { blockRange in
+      let queries = blockRange.lowerBound * queryBlock..<min(tq, blockRange.upperBound * queryBlock)
       let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(min(queryBlock, queries.count) * tk, 1))
       defer { scores.deallocate() }
       for h in 0..<heads {

@@ -1,13 +1,18 @@
 import CBLAS
 
+/// Rows per sgemm call when `gemm` splits rows (a divisor of Whisper's 1500 audio positions
+/// and of the encoder's 3000 input frames).
+let gemmRowBlock = 125
+
 /// `C = α · op(A) · op(B) + β · C`, row-major; `op(A)` is `[m, k]`, `op(B)` `[k, n]`, `C`
 /// `[m, n]`. An empty `C` (m or n = 0) is left untouched, as the backward passes slice rows
 /// that may be empty.
 ///
-/// The product is cut into blocks of rows of C (or of columns when C has few rows), one per
-/// compute thread (`ComputeThreads`), each a single-threaded `cblas_sgemm`. Every element of C
-/// is still the same sequence of multiply-adds over k, so the result does not depend on the
-/// thread count.
+/// The product is cut into blocks of `gemmRowBlock` rows of C (or, when C has fewer than two
+/// such blocks, into one block of columns per compute thread), each a single-threaded `cblas_sgemm` on one of the
+/// compute threads (`ComputeThreads`). Row blocks do not depend on the thread count, so
+/// neither does the result.
+
 func gemm(
   _ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
   _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
@@ -20,13 +25,23 @@ func gemm(
   // Blocks narrower than this waste the kernel's register tiles on edges.
   let minimumBlock = 16
   let work = m * n * max(k, 1)
-  if m >= 2 * minimumBlock {
+  if m >= 2 * gemmRowBlock {
+    // Rows go in blocks of a fixed size, each its own sgemm, and threads take whole blocks:
+    // a BLAS kernel need not give a row the same bits at another position in a call
+    // (OpenBLAS's Zen kernels do not), so blocks that do not move with the thread count keep
+    // results independent of it. `gemmRowBlock` divides n_audio_ctx (1500), so encoder
+    // inputs stacked into one product are blocked exactly as each alone.
     let perRow = n * max(k, 1)
-    ComputeThreads.split(m, minimumPerChunk: max(minimumBlock, minimumWork / perRow)) { rows in
-      let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-      gemmOnThisThread(
-        transposeA, transposeB, m: rows.count, n: n, k: k, alpha: alpha, aBlock, lda: lda, b, ldb: ldb,
-        beta: beta, c + rows.lowerBound * ldc, ldc: ldc)
+    let blocks = (m + gemmRowBlock - 1) / gemmRowBlock
+    ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumWork / (perRow * gemmRowBlock))) { blockRange in
+      for block in blockRange {
+        let first = block * gemmRowBlock
+        let count = min(gemmRowBlock, m - first)
+        let aBlock = transposeA ? a + first : a + first * lda
+        gemmOnThisThread(
+          transposeA, transposeB, m: count, n: n, k: k, alpha: alpha, aBlock, lda: lda, b, ldb: ldb,
+          beta: beta, c + first * ldc, ldc: ldc)
+      }
     }
   } else if work >= 2 * minimumWork {
     let perColumn = m * max(k, 1)
