@@ -9,10 +9,9 @@ let gemmRowBlock = 125
 /// that may be empty.
 ///
 /// The product is cut into blocks of `gemmRowBlock` rows of C (or, when C has fewer than two
-/// such blocks, into one block of columns per compute thread), each a single-threaded `cblas_sgemm` on one of the
-/// compute threads (`ComputeThreads`). Row blocks do not depend on the thread count, so
-/// neither does the result.
-
+/// such blocks, into one block of columns per compute thread), each a single-threaded
+/// `cblas_sgemm` on one of the compute threads (`ComputeThreads`). Row blocks do not depend
+/// on the thread count, so neither does the result.
 func gemm(
   _ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
   _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
