@@ -335,6 +335,8 @@ typedef struct leafx_model_params {
      * count is process-wide: the last model loaded with a non-zero value sets it. leafx splits
      * the work over its own pool and sets OpenBLAS to one thread (each block's sgemm runs on
      * the thread that computes the block), which other OpenBLAS users in the process share.
+     * The blocks follow the shapes, not the count, so results are the same bits on any
+     * number of threads.
      */
     int32_t n_threads;
     /** A leafx_model_format; default LEAFX_FORMAT_AUTO. */

@@ -77,4 +77,36 @@ import Testing
     #expect(single.1 == split.1)
     #expect(single.2 == split.2)
   }
+
+  /// `gemm` on 1, 2 and 3 threads, bit for bit, in both of its splits: row blocks (an
+  /// encoder-sized product) and column blocks (a few rows, as a decoder prompt). OpenBLAS's
+  /// Zen kernels give an element other bits at another position in a call, so a split that
+  /// followed the thread count changed the last bits of a transcript with `--threads`.
+  @Test func gemmDoesNotDependOnTheThreadCount() {
+    func product(m: Int, n: Int, k: Int) -> [Float] {
+      let a = TensorKernelTests.values(m * k, seed: 7)
+      let b = TensorKernelTests.values(k * n, seed: 8)
+      var c = [Float](repeating: 0, count: m * n)
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          c.withUnsafeMutableBufferPointer { c in
+            gemm(false, true, m: m, n: n, k: k, a.baseAddress!, lda: k, b.baseAddress!, ldb: k, c.baseAddress!, ldc: n)
+          }
+        }
+      }
+      return c
+    }
+    let previous = ComputeThreads.current
+    defer { ComputeThreads.set(previous) }
+    for (m, n, k) in [(1500, 384, 384), (24, 1152, 384), (8, 51865, 384)] {
+      let results = [1, 2, 3].map { threads in
+        ComputeThreads.set(threads)
+        return product(m: m, n: n, k: k)
+      }
+      for threads in [2, 3] {
+        let differing = zip(results[0], results[threads - 1]).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+        #expect(differing == 0, "\(m)×\(n)×\(k): \(differing) elements differ between 1 and \(threads) threads")
+      }
+    }
+  }
 }

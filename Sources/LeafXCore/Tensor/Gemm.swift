@@ -4,25 +4,28 @@ import CBLAS
 /// and of the encoder's 3000 input frames).
 let gemmRowBlock = 125
 
+/// Columns per sgemm call when `gemm` splits columns: a multiple of the kernels' register
+/// tiles that divides every Whisper width (384, 512, 768, 1024, 1280 and their multiples), so
+/// a 384-wide product is 6 blocks, which 2 or 3 threads share evenly.
+let gemmColumnBlock = 64
+
 /// `C = α · op(A) · op(B) + β · C`, row-major; `op(A)` is `[m, k]`, `op(B)` `[k, n]`, `C`
 /// `[m, n]`. An empty `C` (m or n = 0) is left untouched, as the backward passes slice rows
 /// that may be empty.
 ///
 /// The product is cut into blocks of `gemmRowBlock` rows of C (or, when C has fewer than two
-/// such blocks, into one block of columns per compute thread), each a single-threaded
-/// `cblas_sgemm` on one of the compute threads (`ComputeThreads`). Row blocks do not depend
-/// on the thread count, so neither does the result.
+/// such blocks, of `gemmColumnBlock` columns), each a single-threaded `cblas_sgemm` on one of
+/// the compute threads (`ComputeThreads`). The blocks depend on the shape only, not on the
+/// thread count, so neither does the result.
 func gemm(
   _ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
   _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
   _ c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
   guard m > 0, n > 0 else { return }
-  // About a million multiply-adds per block at least: below that a pool wake-up costs more
-  // than the block.
+  // About a million multiply-adds per chunk at least: below that a pool wake-up costs more
+  // than the chunk.
   let minimumWork = 1 << 20
-  // Blocks narrower than this waste the kernel's register tiles on edges.
-  let minimumBlock = 16
   let work = m * n * max(k, 1)
   if m >= 2 * gemmRowBlock {
     // Rows go in blocks of a fixed size, each its own sgemm, and threads take whole blocks:
@@ -42,13 +45,20 @@ func gemm(
           beta: beta, c + first * ldc, ldc: ldc)
       }
     }
-  } else if work >= 2 * minimumWork {
-    let perColumn = m * max(k, 1)
-    ComputeThreads.split(n, minimumPerChunk: max(minimumBlock, minimumWork / perColumn)) { columns in
-      let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
-      gemmOnThisThread(
-        transposeA, transposeB, m: m, n: columns.count, k: k, alpha: alpha, a, lda: lda, bBlock, ldb: ldb,
-        beta: beta, c + columns.lowerBound, ldc: ldc)
+  } else if work >= 2 * minimumWork && n >= 2 * gemmColumnBlock {
+    // Few rows (decoder passes over a few tokens): fixed blocks of columns, for the same
+    // reason, so that a prompt decodes to the same bits on any number of threads.
+    let perBlock = m * max(k, 1) * gemmColumnBlock
+    let blocks = (n + gemmColumnBlock - 1) / gemmColumnBlock
+    ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumWork / perBlock)) { blockRange in
+      for block in blockRange {
+        let first = block * gemmColumnBlock
+        let count = min(gemmColumnBlock, n - first)
+        let bBlock = transposeB ? b + first * ldb : b + first
+        gemmOnThisThread(
+          transposeA, transposeB, m: m, n: count, k: k, alpha: alpha, a, lda: lda, bBlock, ldb: ldb,
+          beta: beta, c + first, ldc: ldc)
+      }
     }
   } else {
     gemmOnThisThread(
