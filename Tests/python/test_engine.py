@@ -2,7 +2,7 @@
 same weights (the references of `make references`), on the dev set, for tiny.en and base:
 
 - greedy decoding at temperature 0 writes the same token ids as faster-whisper on every
-  utterance, without and with timestamps (DESIGN §3);
+  utterance, without and with timestamps for tiny.en and with timestamps for base (DESIGN §3);
 - beam 5 at temperature 0 writes the same text on at least 95 % of the utterances;
 - base detects the language faster-whisper detects (English on all but one utterance) with
   its language probability (± 0.01);
@@ -44,8 +44,14 @@ def first_difference(a, b):
 # ---------------------------------------------------------------- greedy token ids
 
 
-@pytest.mark.parametrize("model", MODELS)
-@pytest.mark.parametrize("timestamps", [False, True], ids=["without-timestamps", "timestamps"])
+# base runs with timestamps only: its multilingual prompt (language and task tokens) and the
+# timestamp rules are what tiny.en does not cover, while <|notimestamps|> is the same code for
+# both models. A full base pass over the dev set costs about two CI minutes.
+GREEDY_CASES = [("tiny.en", False), ("tiny.en", True), ("base", True)]
+
+
+@pytest.mark.parametrize("model,timestamps", GREEDY_CASES,
+                         ids=[f"{'timestamps' if t else 'without-timestamps'}-{m}" for m, t in GREEDY_CASES])
 def test_greedy_token_ids_match_faster_whisper(model, timestamps, manifest):
     reference = load_reference(model)
     options = GREEDY if timestamps else GREEDY + ("--without-timestamps",)
@@ -93,8 +99,9 @@ def test_beam5_text_matches_faster_whisper(model, manifest):
 def test_base_language_detection_matches_faster_whisper(manifest):
     # faster-whisper's base hears Latin in one utterance (2033-164914-0001, "whomsoever thou
     # seest awake...", p 0.49): leafx must detect what faster-whisper detects, English on all others.
+    # Detection comes before decoding: the greedy run with timestamps serves (and is memoised).
     reference = load_reference("base")
-    results = transcribe(dev_paths(manifest), model_dir("base"), *GREEDY, "--without-timestamps")
+    results = transcribe(dev_paths(manifest), model_dir("base"), *GREEDY)
     worst = 0.0
     english = 0
     for item, ours in zip(manifest, results):
