@@ -76,9 +76,11 @@ $(VENV)/.leafx-requirements: Tests/requirements.txt
 references: models venv
 	"$(VENV)/bin/python" Tests/reference/make_references.py tiny.en base
 
+# The Swift and Python suites run side by side: each alone leaves a core idle much of the
+# time (the Swift suite's benchmark tests run one after another, and many Python tests are
+# single-threaded compilers, drivers and valgrind), and their output is kept apart.
 test: test-deps build venv references
-	$(MAKE) --no-print-directory test-swift
-	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-swift test-python
 	$(MAKE) --no-print-directory test-bindings
 	$(MAKE) --no-print-directory test-hostile
 
