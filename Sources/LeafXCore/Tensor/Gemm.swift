@@ -33,36 +33,39 @@ func gemm(
     // (OpenBLAS's Zen kernels do not), so blocks that do not move with the thread count keep
     // results independent of it. `gemmRowBlock` divides n_audio_ctx (1500), so encoder
     // inputs stacked into one product are blocked exactly as each alone.
-    let perRow = n * max(k, 1)
-    let blocks = (m + gemmRowBlock - 1) / gemmRowBlock
-    ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumWork / (perRow * gemmRowBlock))) { blockRange in
-      for block in blockRange {
-        let first = block * gemmRowBlock
-        let count = min(gemmRowBlock, m - first)
-        let aBlock = transposeA ? a + first : a + first * lda
-        gemmOnThisThread(
-          transposeA, transposeB, m: count, n: n, k: k, alpha: alpha, aBlock, lda: lda, b, ldb: ldb,
-          beta: beta, c + first * ldc, ldc: ldc)
-      }
+    forEachBlock(of: m, size: gemmRowBlock, workPerItem: n * max(k, 1), minimumWork: minimumWork) { first, count in
+      let aBlock = transposeA ? a + first : a + first * lda
+      gemmOnThisThread(
+        transposeA, transposeB, m: count, n: n, k: k, alpha: alpha, aBlock, lda: lda, b, ldb: ldb,
+        beta: beta, c + first * ldc, ldc: ldc)
     }
   } else if work >= 2 * minimumWork && n >= 2 * gemmColumnBlock {
     // Few rows (decoder passes over a few tokens): fixed blocks of columns, for the same
     // reason, so that a prompt decodes to the same bits on any number of threads.
-    let perBlock = m * max(k, 1) * gemmColumnBlock
-    let blocks = (n + gemmColumnBlock - 1) / gemmColumnBlock
-    ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumWork / perBlock)) { blockRange in
-      for block in blockRange {
-        let first = block * gemmColumnBlock
-        let count = min(gemmColumnBlock, n - first)
-        let bBlock = transposeB ? b + first * ldb : b + first
-        gemmOnThisThread(
-          transposeA, transposeB, m: m, n: count, k: k, alpha: alpha, a, lda: lda, bBlock, ldb: ldb,
-          beta: beta, c + first, ldc: ldc)
-      }
+    forEachBlock(of: n, size: gemmColumnBlock, workPerItem: m * max(k, 1), minimumWork: minimumWork) { first, count in
+      let bBlock = transposeB ? b + first * ldb : b + first
+      gemmOnThisThread(
+        transposeA, transposeB, m: m, n: count, k: k, alpha: alpha, a, lda: lda, bBlock, ldb: ldb,
+        beta: beta, c + first, ldc: ldc)
     }
   } else {
     gemmOnThisThread(
       transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
+  }
+}
+
+/// Calls `body(first, count)` for each block of `size` items of `0 ..< total` (the last may be
+/// shorter), the blocks shared out whole over `ComputeThreads`, with at least `minimumWork`
+/// multiply-adds per chunk. The blocks depend on `total` and `size` only.
+private func forEachBlock(
+  of total: Int, size: Int, workPerItem: Int, minimumWork: Int, _ body: (_ first: Int, _ count: Int) -> Void
+) {
+  let blocks = (total + size - 1) / size
+  ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumWork / (workPerItem * size))) { blockRange in
+    for block in blockRange {
+      let first = block * size
+      body(first, min(size, total - first))
+    }
   }
 }
 
