@@ -76,13 +76,14 @@ $(VENV)/.leafx-requirements: Tests/requirements.txt
 references: models venv
 	"$(VENV)/bin/python" Tests/reference/make_references.py tiny.en base
 
-# The Swift and Python suites run side by side: each alone leaves a core idle much of the
-# time (the Swift suite's benchmark tests run one after another, and many Python tests are
-# single-threaded compilers, drivers and valgrind), and their output is kept apart.
+# Every suite runs under one `make -j2`, its output kept apart: the Swift and Python suites
+# first, side by side (each alone leaves a core idle much of the time: the Swift suite's
+# benchmark tests run one after another, many Python tests are single-threaded compilers,
+# drivers and valgrind); each core that frees up takes the next job (the Python package's
+# suite, the two sanitizer builds, fuzzing, the ASan and TSan runs), so that no core waits
+# for the last of the two long suites.
 test: test-deps build venv references
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-swift test-python
-	$(MAKE) --no-print-directory test-bindings
-	$(MAKE) --no-print-directory test-hostile
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-swift test-python test-bindings test-hostile
 
 # The Swift suites run optimised (-enable-testing keeps @testable imports working): the
 # engine-backed tests are 20-30x slower in a debug build. The build goes to its own scratch
