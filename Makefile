@@ -76,13 +76,14 @@ $(VENV)/.leafx-requirements: Tests/requirements.txt
 references: models venv
 	"$(VENV)/bin/python" Tests/reference/make_references.py tiny.en base
 
-# Every suite runs under one `make -j2`, its output kept apart: the Swift and Python suites
-# first, side by side (each alone leaves a core idle much of the time: the Swift suite's
-# benchmark tests run one after another, many Python tests are single-threaded compilers,
-# drivers and valgrind); each core that frees up takes the next job (the Python package's
-# suite, the two sanitizer builds, fuzzing, the ASan and TSan runs), so that no core waits
-# for the last of the two long suites.
-test: test-deps build venv references
+# Every suite runs under one `make -j2`, its output kept apart: the Swift suite's optimised
+# test build and the release build first, side by side (each compiles its largest module in
+# one process, so alone it leaves a core idle for minutes), then the Swift and Python suites
+# (each alone leaves a core idle much of the time: the Swift suite's benchmark tests run one
+# after another, many Python tests are single-threaded compilers, drivers and valgrind); each
+# core that frees up takes the next job (the Python package's suite, the two sanitizer
+# builds, fuzzing, the ASan and TSan runs), so that no core waits for the last long suite.
+test: test-deps venv references
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-swift test-python test-bindings test-hostile
 
 # The Swift suites run optimised (-enable-testing keeps @testable imports working): the
@@ -100,14 +101,14 @@ test-slow:
 	LEAFX_SLOW_TESTS=1 $(SWIFT_TEST) --filter IntegratedGradientsTests
 
 # C drivers, install and pkg-config checks, numerical references: driven by pytest.
-test-python:
+test-python: build
 	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python
 
 # The Python package's suite (bindings/python/tests) against a temporary `make install`; the
 # C++ wrapper's test and the examples run in test-python (Tests/python/test_bindings_cpp.py,
 # test_examples.py).
 .PHONY: test-bindings
-test-bindings:
+test-bindings: build
 	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q bindings/python/tests
 
 demo: build
