@@ -3,7 +3,8 @@ same weights (the references of `make references`), on the dev set, for tiny.en 
 
 - greedy decoding at temperature 0 writes the same token ids as faster-whisper on every
   utterance, without and with timestamps for tiny.en and with timestamps for base (DESIGN §3);
-- beam 5 at temperature 0 writes the same text on at least 95 % of the utterances;
+- beam 5 at temperature 0 writes the same text on at least 95 % of the utterances (for base, on
+  every third utterance);
 - base detects the language faster-whisper detects (English on all but one utterance) with
   its language probability (± 0.01);
 - long-form: the whole dev set joined into one recording (about 4 minutes, several 30 s windows)
@@ -77,9 +78,16 @@ def test_greedy_token_ids_match_faster_whisper(model, timestamps, manifest):
 # ---------------------------------------------------------------- beam search
 
 
+# base runs beam 5 on every third utterance (11 of 33): the beam search is the same code for both
+# models and tiny.en runs it on all 33, while base's prompt and timestamp rules are checked token
+# for token by its greedy run on all 33. All 33 at beam 5 cost base about two and a half CI minutes.
+BEAM5_EVERY = {"tiny.en": 1, "base": 3}
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_beam5_text_matches_faster_whisper(model, manifest):
     reference = load_reference(model)
+    manifest = manifest[::BEAM5_EVERY[model]]
     results = transcribe(dev_paths(manifest), model_dir(model), *BEAM5)
     differing = []
     for item, ours in zip(manifest, results):
@@ -218,7 +226,7 @@ def test_baseline_kernels_decode_the_same_bits(manifest):
     """The baseline x86-64 copy of the decoder kernels (LEAFX_KERNELS=baseline), run end to end:
     beam search and greedy decoding write the same JSON, probabilities included, as the copy
     this CPU picks (AVX2 on the CI machines), so every x86-64 CPU decodes alike."""
-    paths = dev_paths(manifest)[:4]
+    paths = dev_paths(manifest)[:2]
     model = model_dir("tiny.en")
     forced = dict(os.environ, LEAFX_KERNELS="baseline")
     info = run([leafx_binary(), "info", model], env=forced).stdout
