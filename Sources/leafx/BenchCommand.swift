@@ -7,9 +7,9 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Compare explanation methods on utterances with aligned word timings (LEAF-XBench).",
     discussion: """
-      MANIFEST is JSON Lines as ../shared/data/dev/manifest.jsonl (id, audio,
-      text, words with start/end). Each utterance is decoded greedily once and
-      explained with every method; the metrics (docs/metrics.md, DESIGN §8)
+      MANIFEST is JSON Lines as ../shared/data/dev/manifest.jsonl (id, audio, \
+      text, words with start/end). Each utterance is decoded greedily once and \
+      explained with every method; the metrics (docs/metrics.md, DESIGN §8) \
       are averaged per utterance, then over utterances:
 
         deletion      D-AOPC (lower is better), AOPC: top 10..50 % removed
@@ -21,19 +21,19 @@ struct BenchCommand: ParsableCommand {
                       scaling (lower is better)
         saco          salience-guided faithfulness coefficient, 10 groups
 
-      Deletion, insertion and SaCo cost 20 encoder passes per token and
-      method, so they run on --tokens N tokens per utterance, sampled with
-      --seed (0 = every token); the other metrics use every token. The table
-      gives each mean with its 95 % interval over utterances and each
-      method's attribution time (decoding excluded); below it, the min-max
-      normalisation across the methods (1 = best). Per-utterance results are
-      appended to --results (default: next to -o, extension .results.jsonl)
-      as each utterance finishes; the same command again resumes, and added
+      Deletion, insertion and SaCo cost 20 encoder passes per token and \
+      method, so they run on --tokens N tokens per utterance, sampled with \
+      --seed (0 = every token); the other metrics use every token. The table \
+      gives each mean with its 95 % interval over utterances and each \
+      method's attribution time (decoding excluded); below it, the min-max \
+      normalisation across the methods (1 = best). Per-utterance results are \
+      appended to --results (default: next to -o, extension .results.jsonl) \
+      as each utterance finishes; the same command again resumes, and added \
       methods are the only ones computed.
 
       Examples:
-        leafx bench ../shared/data/dev/manifest.jsonl --methods raa,grad-rollout,random --limit 5
-        leafx bench manifest.jsonl -m base --metrics deletion,localization --format csv -o bench.csv
+        leafx bench manifest.jsonl --methods raa,grad-rollout,random --limit 5
+        leafx bench manifest.jsonl -m base --metrics localization --format csv
         leafx bench manifest.jsonl --jobs 2 --threads 1 -o bench.md
       """)
 

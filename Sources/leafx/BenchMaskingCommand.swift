@@ -7,9 +7,9 @@ struct BenchMaskingCommand: ParsableCommand {
     commandName: "bench-masking",
     abstract: "Time masked-input scoring (specmask, lime, kernelshap) batched against one mask at a time.",
     discussion: """
-      Decodes the first 30 s window of AUDIO, then scores --masks random frame masks with
-      each batch size (masked windows encoded together), interleaved over --repeat rounds;
-      prints the best wall and CPU seconds per mask and their ratios to the first batch size, and the decoder's
+      Decodes the first 30 s window of AUDIO, then scores --masks random frame masks with \
+      each batch size (masked windows encoded together), interleaved over --repeat rounds; \
+      prints the best wall and CPU seconds per mask and their ratios to the first batch size, and the decoder's \
       share (one teacher-forced pass). Asserts nothing.
 
       Examples:

@@ -12,14 +12,14 @@ struct DiagnoseCommand: ParsableCommand {
     commandName: "diagnose",
     abstract: "Show each layer's and head's cross-attention per token: peaks, entropy, sinks, rollout terms.",
     discussion: """
-      For every written token (or the one chosen with --token): per decoder layer, the peak of
-      the entropy-weighted cross-attention, the share of the self-attention row on the prompt
-      (what rollout's rule 10 imports from rows that wrote no text), the share of the rolled-out
-      attribution contributed by the layer; per head, its peak, normalised entropy, padding
-      mass, constant mass (the part of the row every token of the window shares: a sink) and
+      For every written token (or the one chosen with --token): per decoder layer, the peak of \
+      the entropy-weighted cross-attention, the share of the self-attention row on the prompt \
+      (what rollout's rule 10 imports from rows that wrote no text), the share of the rolled-out \
+      attribution contributed by the layer; per head, its peak, normalised entropy, padding \
+      mass, constant mass (the part of the row every token of the window shares: a sink) and \
       entropy weight.
 
-      --dump DIR writes, per window, the trace, gradients and ablation deltas as .npy files
+      --dump DIR writes, per window, the trace, gradients and ablation deltas as .npy files \
       (and words.json) for study in NumPy.
 
       Examples:

@@ -7,8 +7,8 @@ struct ExplainCommand: ParsableCommand {
     commandName: "explain",
     abstract: "Explain which stretch of audio made Whisper write each token.",
     discussion: """
-      Transcribes AUDIO (greedy, without timestamps, unless --beam is given) or takes the
-      transcript given with --text (forced mode, audio ≤ 30 s), then attributes every token
+      Transcribes AUDIO (greedy, without timestamps, unless --beam is given) or takes the \
+      transcript given with --text (forced mode, audio ≤ 30 s), then attributes every token \
       and word to the audio's 20 ms frames with the chosen method.
 
       Methods: \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -27,8 +27,8 @@ struct ExplainCommand: ParsableCommand {
         leafx explain data/jfk.wav --format svg -o heatmap.svg
         leafx explain call.wav --text "take fifty milligrams of amoxicillin" -m base
         leafx explain call.wav --verify --format text
-        leafx explain data/jfk.wav --method specmask --window 10 --stride 5 --format text
-        leafx explain data/jfk.wav --method kernelshap --samples 400 --segment 5 --seed 1
+        leafx explain data/jfk.wav --method specmask --window 10 --stride 5
+        leafx explain data/jfk.wav --method kernelshap --samples 400 --seed 1
       """)
 
   @Argument(help: "Audio file to explain.")

@@ -7,8 +7,8 @@ struct FeaturesCommand: ParsableCommand {
     commandName: "features",
     abstract: "Write Whisper's log-mel features of an audio file.",
     discussion: """
-      Decodes AUDIO (any format libsndfile reads), converts it to 16 kHz mono and writes the
-      log-mel spectrogram, [n_mels, n_frames] with 100 frames per second, exactly as
+      Decodes AUDIO (any format libsndfile reads), converts it to 16 kHz mono and writes the \
+      log-mel spectrogram, [n_mels, n_frames] with 100 frames per second, exactly as \
       faster-whisper's FeatureExtractor computes it.
 
       Examples:

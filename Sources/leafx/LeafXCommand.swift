@@ -11,7 +11,7 @@ struct LeafXCommand: ParsableCommand {
     commandName: "leafx",
     abstract: "Explain what a Whisper speech recogniser heard: token-to-time attributions.",
     discussion: """
-      leafx runs Whisper and tells, for every token it writes, which 20 ms frames of the
+      leafx runs Whisper and tells, for every token it writes, which 20 ms frames of the \
       recording made it write that token.
 
       Examples:

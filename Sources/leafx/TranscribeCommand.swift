@@ -7,13 +7,13 @@ struct TranscribeCommand: ParsableCommand {
     commandName: "transcribe",
     abstract: "Transcribe audio files with Whisper.",
     discussion: """
-      Decodes each AUDIO file (any format libsndfile reads) with faster-whisper's defaults:
-      beam search of 5, temperature fallback (0, 0.2, …, 1.0), no-speech detection, 30 s
+      Decodes each AUDIO file (any format libsndfile reads) with faster-whisper's defaults: \
+      beam search of 5, temperature fallback (0, 0.2, …, 1.0), no-speech detection, 30 s \
       windows conditioned on the previous text.
 
       Examples:
         leafx transcribe data/jfk.wav
-        leafx transcribe talk.flac -m base --language de --task translate --format srt -o talk.srt
+        leafx transcribe talk.flac -m base --task translate --format srt -o talk.srt
         leafx transcribe a.wav b.wav --beam 1 --format json
       """)
 
