@@ -83,8 +83,14 @@ references: models venv
 # after another, many Python tests are single-threaded compilers, drivers and valgrind); each
 # core that frees up takes the next job (the Python package's suite, the two sanitizer
 # builds, fuzzing, the ASan and TSan runs), so that no core waits for the last long suite.
+#
+# SANITIZER_BUILDS_AFTER=build holds the two sanitizer builds back until the release build is
+# done: make queues a job that finds no free slot and starts the queue's head when one frees,
+# so a sanitizer build queued while the release build runs would take its slot before the
+# Python suite, the longest, could start.
 test: test-deps venv references
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-swift test-python test-bindings test-hostile
+	$(MAKE) --no-print-directory -j2 --output-sync=target SANITIZER_BUILDS_AFTER=build \
+	  test-swift test-python test-bindings test-hostile
 
 # The Swift suites run optimised (-enable-testing keeps @testable imports working): the
 # engine-backed tests are 20-30x slower in a debug build. The build goes to its own scratch
@@ -151,7 +157,7 @@ test-concurrency: build models venv
 # sanitizer build in .build-fuzz serves both. `make fuzz SECONDS=N` fuzzes each target N s.
 FUZZ_SECONDS_CI ?= 15
 .PHONY: fuzz-build fuzz fuzz-ci test-asan test-hostile
-fuzz-build: deps
+fuzz-build: deps | $(SANITIZER_BUILDS_AFTER)
 	Fuzz/build.sh
 
 fuzz: fuzz-build
@@ -169,7 +175,7 @@ test-asan: fuzz-build venv
 # The thread and abort drivers under ThreadSanitizer (Tests/python/test_concurrency.py): the
 # library built with -sanitize=thread in .build-tsan (Swift runtime linked dynamically).
 .PHONY: test-tsan
-test-tsan: deps venv models
+test-tsan: deps venv models | $(SANITIZER_BUILDS_AFTER)
 	swift build -c release --scratch-path .build-tsan --product LeafX -Xswiftc -sanitize=thread
 	LEAFX_SOURCE_DIR="$(CURDIR)" LEAFX_TSAN_LIBRARY="$(CURDIR)/.build-tsan/release/libLeafX.so" \
 	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_concurrency.py -k thread_sanitizer
