@@ -9,8 +9,8 @@ struct BenchMaskingCommand: ParsableCommand {
     discussion: """
       Decodes the first 30 s window of AUDIO, then scores --masks random frame masks with \
       each batch size (masked windows encoded together), interleaved over --repeat rounds; \
-      prints the best wall and CPU seconds per mask and their ratios to the first batch size, and the decoder's \
-      share (one teacher-forced pass). Asserts nothing.
+      prints the best wall and CPU seconds per mask and their ratios to the first batch size, \
+      and the decoder's share (one teacher-forced pass). Asserts nothing.
 
       Examples:
         leafx bench-masking data/jfk.wav --masks 16 --batch 1,2,4,8

@@ -36,3 +36,12 @@ def test_help_wraps_prose_once_and_keeps_examples_whole(command):
         start = lines.index("Examples:") + 1
         examples = lines[start:lines.index("", start)]
         assert examples and all(line.startswith("  leafx ") for line in examples), examples
+
+
+def test_every_subcommand_is_checked():
+    """SUBCOMMANDS above is the CLI's own list (`leafx --help`), so a new subcommand is checked too."""
+    lines = run([leafx_binary(), "--help"], env=dict(os.environ, COLUMNS="80")).stdout.split("\n")
+    start = lines.index("SUBCOMMANDS:") + 1
+    block = lines[start:lines.index("", start)]
+    listed = [line.split()[0] for line in block if not line.startswith("   ")]
+    assert listed and sorted(listed) == sorted(c for c in SUBCOMMANDS if c), listed

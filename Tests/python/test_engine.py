@@ -226,6 +226,8 @@ def test_baseline_kernels_decode_the_same_bits(manifest):
     """The baseline x86-64 copy of the decoder kernels (LEAFX_KERNELS=baseline), run end to end:
     beam search and greedy decoding write the same JSON, probabilities included, as the copy
     this CPU picks (AVX2 on the CI machines), so every x86-64 CPU decodes alike."""
+    # Two utterances of 32 and 34 words (12 and 15 s) exercise both decodings' kernels; more
+    # only repeat them.
     paths = dev_paths(manifest)[:2]
     model = model_dir("tiny.en")
     forced = dict(os.environ, LEAFX_KERNELS="baseline")

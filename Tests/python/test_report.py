@@ -53,6 +53,7 @@ def test_report_is_self_contained_and_embeds_the_json_schema(outputs):
     reference = outputs["explanation"]
     assert data["text"] == reference["text"]
     assert [w["word"] for w in data["words"]] == [w["word"] for w in reference["words"]]
+    assert [w["flags"] for w in data["words"]] == [w["flags"] for w in reference["words"]]
     for ours, theirs in zip(data["tokens"], reference["tokens"]):
         assert ours["id"] == theirs["id"] and ours["attribution"]["offset"] == theirs["attribution"]["offset"]
         # The page's copy keeps 3 significant digits (HTMLReport.valueDigits).
