@@ -582,7 +582,8 @@ typedef enum leafx_depth {
     LEAFX_DEPTH_MIDDLE_HALF = 2,  /**< layers L/4 .. L/4 + L/2 - 1 */
     LEAFX_DEPTH_ONE = 3,          /**< the last layer only */
     /** The method's own default (params default): the last third for "leafx", "leafx-grad",
-        "leafx-causal"; every layer for the "leafx-paper*" methods, "rollout", "grad-rollout". */
+        "leafx-causal" and its ablations except "leafx-causal-one-layer" (the last layer);
+        every layer for the "leafx-paper*" methods, "rollout", "grad-rollout". */
     LEAFX_DEPTH_DEFAULT = 4,
     LEAFX_DEPTH_LAST_THIRD = 5    /**< the last ceil(L/3) layers */
 } leafx_depth;
@@ -644,8 +645,8 @@ typedef struct leafx_explain_params {
 } leafx_explain_params;
 
 /**
- * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, full depth; window 10,
- * stride 5, 200 samples, segments of 5 frames).
+ * Fill `params` with defaults (method "leafx", tau 1, epsilon 1e-8, the method's own depth
+ * LEAFX_DEPTH_DEFAULT; window 10, stride 5, 200 samples, segments of 5 frames).
  * Returns LEAFX_OK; LEAFX_ERR_INVALID_ARGUMENT if params is NULL or struct_size too small.
  * Since 0.1.
  */
@@ -746,8 +747,11 @@ typedef struct leafx_attention_input {
         cross is given). Required by the -grad and -causal methods and grad-rollout. */
     const float *cross_gradients;
     const float *self_gradients;
-    /** Optional [L][n_rows] increases of each token's NLL when layer l's cross-attention
-        output is zeroed. Required by the -causal methods. */
+    /** Optional [L][n_rows] increases of each token's NLL when layer l's cross-attention is
+        knocked out, the other layers kept. Required by the -causal methods, each with its
+        own ablation: "leafx-paper-causal" zeroes the layer's cross-attention output
+        (DESIGN 6.4); "leafx-causal" and its ablations replace, per head, row t of the
+        layer's cross-attention probabilities by the mean of rows 0..t (docs/leafx.md). */
     const float *ablation_deltas;
     /** Duration of one key frame in seconds (0.02 for Whisper). */
     double frame_s;

@@ -2,12 +2,12 @@
 (ArgumentParser wraps to $COLUMNS, 80 when stdout is not a terminal): the prose of each
 description is wrapped by the parser, not broken by hand a second time (which leaves a short
 remnant such as "the" on a line of its own), and each example stays on one line, so that it
-can be copied."""
+can be copied. README's synopsis of each subcommand lists every option its --help has."""
 import os
 
 import pytest
 
-from conftest import leafx_binary, run
+from conftest import SOURCE_DIR, leafx_binary, run
 
 SUBCOMMANDS = ["", "transcribe", "explain", "bench", "diagnose", "features", "info", "bench-masking"]
 
@@ -45,3 +45,34 @@ def test_every_subcommand_is_checked():
     block = lines[start:lines.index("", start)]
     listed = [line.split()[0] for line in block if not line.startswith("   ")]
     assert listed and sorted(listed) == sorted(c for c in SUBCOMMANDS if c), listed
+
+
+def readme_synopsis():
+    """README's "Command line" block: each subcommand's lines (a `leafx SUB` line and the
+    indented lines that continue it)."""
+    text = open(os.path.join(SOURCE_DIR, "README.md")).read()
+    block = text.split("## Command line", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    synopsis = {}
+    for line in block.strip().split("\n"):
+        if line.startswith("leafx "):
+            current = line.split()[1]
+            synopsis[current] = line
+        else:
+            synopsis[current] += " " + line.strip()
+    return synopsis
+
+
+@pytest.mark.parametrize("command", [c for c in SUBCOMMANDS if c])
+def test_readme_synopsis_lists_every_option(command):
+    """Every option of a subcommand's --help is in README's synopsis of it."""
+    synopsis = readme_synopsis()
+    assert command in synopsis, f"README's Command line block has no `leafx {command}` line"
+    text = run([leafx_binary(), command, "--help"], env=dict(os.environ, COLUMNS="200")).stdout
+    options = text.split("\nOPTIONS:\n", 1)[1]
+    # An option line names its spellings first ("-m, --model <model>"); any one will do.
+    spellings = [[word.rstrip(",") for word in line.split()[:2] if word.startswith("-")]
+                 for line in options.split("\n") if line.strip().startswith("-")]
+    listed = set(synopsis[command].replace("[", " ").replace("]", " ").split())
+    missing = [names for names in spellings
+               if not {"--help", "--version"} & set(names) and not listed & set(names)]
+    assert not missing, f"README's synopsis of `leafx {command}` lacks {missing}"

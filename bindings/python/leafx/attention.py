@@ -69,8 +69,9 @@ def explain_attention(cross_attention, rows, *, self_attention=None, audio_range
     token_ids: optional ids of the explained tokens.
     cross_gradients [n_rows, L, H, T, K], self_gradients [n_rows, L, H, T, T]: gradients of
     each explained token's log-probability (the -grad and -causal methods, grad-rollout).
-    ablation_deltas [L, n_rows]: NLL increase per token when layer l's cross-attention output
-    is zeroed (the -causal methods).
+    ablation_deltas [L, n_rows]: NLL increase per token when layer l's cross-attention is
+    knocked out (the -causal methods): zeroed output for leafx-paper-causal; for leafx-causal,
+    each head's row t replaced by the mean of rows 0..t (leafx.h).
     Returns an AttentionExplanation.
     """
     lib = library()
