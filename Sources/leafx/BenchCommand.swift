@@ -14,7 +14,8 @@ struct BenchCommand: ParsableCommand {
 
         deletion      D-AOPC (lower is better), AOPC: top 10..50 % removed
         insertion     insertion AUC: from silence, top 10..50 % put back
-        localization  TLoc, pointing game, mass in the word span (±50 ms)
+        localization  TLoc, pointing game, mass in the word span (±50 ms),
+                      half-mass midpoint in the word
         spr           mass in the top 5 % of frames
         stab          cosine under 30 dB noise and under a 40 ms shift
         inf           infidelity, 10 random 100 ms-group masks, optimal

@@ -67,7 +67,7 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
   }
 
   /// Parses a comma-separated list of metric or group names (`deletion` = D-AOPC and AOPC,
-  /// `localization` or `tloc-all` = TLoc, pointing and mass, `stab` = both STABs, `all`).
+  /// `localization` = TLoc, pointing, mass and midpoint, `stab` = both STABs, `all`).
   public static func parse(_ list: String) throws -> [BenchMetric] {
     var chosen: [BenchMetric] = []
     for raw in list.split(separator: ",") {

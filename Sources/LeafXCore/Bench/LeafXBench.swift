@@ -5,11 +5,12 @@ import Synchronization
 /// and scores every method with the chosen metrics. Per-utterance results go to a JSON Lines
 /// file as each utterance finishes; a rerun with the same configuration skips what is there.
 ///
-/// Priorities: the same seed gives the same numbers (the token subset, INF masks, noise and
-/// the `random` method are all seeded from `seed` and the utterance id, and a method's
-/// numbers do not depend on which other methods run beside it); then cost: the masks of
-/// every sampled token of one method and window go to the MaskedScorer in one call, and the
-/// masks that do not depend on the token (unmasked, INF) are shared by all tokens and methods.
+/// Priorities: the same seed gives the same numbers (the token subset, INF masks and noise
+/// are seeded from `seed` and the utterance id, the `random` method from `seed` and the
+/// window's position, and a method's numbers do not depend on which other methods run
+/// beside it); then cost: the masks of every sampled token of one method and window go to the
+/// MaskedScorer in one call, and the masks that do not depend on the token (unmasked, INF)
+/// are shared by all tokens and methods.
 public struct LeafXBench: Sendable {
   public let model: WhisperModel
   /// Name of the model in the results' configuration (`tiny.en`, a path…).
@@ -198,8 +199,9 @@ public struct LeafXBench: Sendable {
         throw LeafXError.internal("window \(w.index): the masked scorer's \(scorer.tokenCount) tokens × \(frames) frames do not match the attributions")
       }
 
-      // Token-independent masks: unmasked, then INF's.
-      var generator = SeededGenerator(seed: Self.seed(seed, utterance.id, salt: 2 &+ UInt64(w.index)))
+      // Token-independent masks: unmasked, then INF's. Even salts per window (2, 4, …) keep
+      // clear of the token sample's (1) and the STAB noise's (3).
+      var generator = SeededGenerator(seed: Self.seed(seed, utterance.id, salt: 2 &+ 2 &* UInt64(w.index)))
       let infMasks = wanted.contains(.inf) ? Infidelity.masks(frames: frames, generator: &generator) : []
       progress?("window \(w.index): \(1 + infMasks.count) shared masked passes")
       let shared = try scorer.logProbs(keeping: [[Bool](repeating: true, count: frames)] + infMasks)

@@ -197,7 +197,8 @@ class Model:
         every token and word to the audio's 20 ms frames with `method` ("leafx",
         "leafx-grad", "leafx-causal", "leafx-paper", "leafx-paper-grad",
         "leafx-paper-causal", "raa", "raa-mean", "rollout", "grad-rollout", "random", ...).
-        tau: entropy temperature (> 0). depth: "default" (the method's own), "full", "last-half", "middle-half" or "1".
+        tau: entropy temperature (> 0). depth: "default" (the method's own), "full", "last-half",
+        "last-third", "middle-half" or "1".
         seed: of the "random" method. beam_size, language: how the audio is decoded first
         (as `leafx explain --beam --language`). verify: check each word by silencing the span
         its attribution points at (Word.silence_check, flag "unconfirmed"; one masked pass per
