@@ -750,7 +750,7 @@ typedef struct leafx_attention_input {
     /** Optional [L][n_rows] increases of each token's NLL when layer l's cross-attention is
         knocked out, the other layers kept. Required by the -causal methods, each with its
         own ablation: "leafx-paper-causal" zeroes the layer's cross-attention output
-        (DESIGN 6.4); "leafx-causal" and its ablations replace, per head, row t of the
+        (DESIGN §6.4); "leafx-causal" and its ablations replace, per head, row t of the
         layer's cross-attention probabilities by the mean of rows 0..t (docs/leafx.md). */
     const float *ablation_deltas;
     /** Duration of one key frame in seconds (0.02 for Whisper). */

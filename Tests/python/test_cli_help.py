@@ -3,6 +3,7 @@
 description is wrapped by the parser, not broken by hand a second time (which leaves a short
 remnant such as "the" on a line of its own), and each example stays on one line, so that it
 can be copied. README's synopsis of each subcommand lists every option its --help has."""
+import functools
 import os
 
 import pytest
@@ -47,6 +48,7 @@ def test_every_subcommand_is_checked():
     assert listed and sorted(listed) == sorted(c for c in SUBCOMMANDS if c), listed
 
 
+@functools.cache
 def readme_synopsis():
     """README's "Command line" block: each subcommand's lines (a `leafx SUB` line and the
     indented lines that continue it)."""
