@@ -23,6 +23,10 @@ BUILD_DIR     := .build/release
 
 export LEAFX_CACHE LEAFX_MODELS
 
+# The test recipes end by printing their wall time (`start` set at the recipe's start), so that
+# a CI log shows where the minutes went; pytest's --durations lists its slowest tests.
+TOOK = echo "leafx: $@ took $$(( $$(date +%s) - start )) s"
+
 # The faster-whisper references of the engine tests (Tests/reference/make_references.py).
 LEAFX_REFERENCE_DIR ?= $(LEAFX_CACHE)/reference
 export LEAFX_REFERENCE_DIR
@@ -39,7 +43,7 @@ test-deps:
 	@scripts/ensure-deps.sh --test
 
 build: deps
-	$(SWIFT_RELEASE)
+	start=$$(date +%s); $(SWIFT_RELEASE) && $(TOOK)
 
 install: build
 	install -d "$(PREFIX)/lib/pkgconfig" "$(PREFIX)/include" "$(PREFIX)/bin"
@@ -74,7 +78,8 @@ $(VENV)/.leafx-requirements: Tests/requirements.txt
 # faster-whisper transcripts and logits of the dev set for tiny.en and base, regenerated only
 # when the reference script, Tests/requirements.txt or the model changes (a few minutes once).
 references: models venv
-	"$(VENV)/bin/python" Tests/reference/make_references.py tiny.en base
+	start=$$(date +%s); \
+	"$(VENV)/bin/python" Tests/reference/make_references.py tiny.en base && $(TOOK)
 
 # Every suite runs under one `make -j2`, its output kept apart: the Swift suite's optimised
 # test build and the release build first, side by side (each compiles its largest module in
@@ -99,7 +104,8 @@ test: test-deps venv references
 # and the benchmark's determinism and beats-random tests on dev utterances (LEAFX_BENCH_TESTS).
 SWIFT_TEST := swift test -c release -Xswiftc -enable-testing --scratch-path .build-test
 test-swift:
-	LEAFX_SLOW_TESTS=1 LEAFX_BENCH_TESTS=1 $(SWIFT_TEST) --parallel
+	start=$$(date +%s); \
+	LEAFX_SLOW_TESTS=1 LEAFX_BENCH_TESTS=1 $(SWIFT_TEST) --parallel && $(TOOK)
 
 # Only the slow checks (a subset of test-swift).
 .PHONY: test-slow
@@ -108,14 +114,16 @@ test-slow:
 
 # C drivers, install and pkg-config checks, numerical references: driven by pytest.
 test-python: build
-	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q Tests/python
+	start=$$(date +%s); \
+	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q --durations=12 Tests/python && $(TOOK)
 
 # The Python package's suite (bindings/python/tests) against a temporary `make install`; the
 # C++ wrapper's test and the examples run in test-python (Tests/python/test_bindings_cpp.py,
 # test_examples.py).
 .PHONY: test-bindings
 test-bindings: build
-	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q bindings/python/tests
+	start=$$(date +%s); \
+	LEAFX_SOURCE_DIR="$(CURDIR)" "$(VENV)/bin/python" -m pytest -q --durations=5 bindings/python/tests && $(TOOK)
 
 demo: build
 	@$(PYTHON) scripts/fetch_models.py tiny.en
@@ -158,27 +166,29 @@ test-concurrency: build models venv
 FUZZ_SECONDS_CI ?= 15
 .PHONY: fuzz-build fuzz fuzz-ci test-asan test-hostile
 fuzz-build: deps | $(SANITIZER_BUILDS_AFTER)
-	Fuzz/build.sh
+	start=$$(date +%s); Fuzz/build.sh && $(TOOK)
 
 fuzz: fuzz-build
 	Fuzz/run.sh $(if $(SECONDS),$(SECONDS),60)
 
 fuzz-ci: fuzz-build
-	Fuzz/run.sh $(FUZZ_SECONDS_CI)
+	start=$$(date +%s); Fuzz/run.sh $(FUZZ_SECONDS_CI) && $(TOOK)
 
 # The bad-input suite (Tests/python/test_bad_inputs.py) and the ABI-misuse driver through the
 # ASan library (test-python runs the same suite on the release library).
 test-asan: fuzz-build venv
+	start=$$(date +%s); \
 	LEAFX_SOURCE_DIR="$(CURDIR)" LEAFX_ASAN_LIBRARY="$(CURDIR)/.build-fuzz/release/libLeafX.so" \
-	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_bad_inputs.py -k address_sanitizer
+	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_bad_inputs.py -k address_sanitizer && $(TOOK)
 
 # The thread and abort drivers under ThreadSanitizer (Tests/python/test_concurrency.py): the
 # library built with -sanitize=thread in .build-tsan (Swift runtime linked dynamically).
 .PHONY: test-tsan
 test-tsan: deps venv models | $(SANITIZER_BUILDS_AFTER)
-	swift build -c release --scratch-path .build-tsan --product LeafX -Xswiftc -sanitize=thread
+	start=$$(date +%s); \
+	swift build -c release --scratch-path .build-tsan --product LeafX -Xswiftc -sanitize=thread && \
 	LEAFX_SOURCE_DIR="$(CURDIR)" LEAFX_TSAN_LIBRARY="$(CURDIR)/.build-tsan/release/libLeafX.so" \
-	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_concurrency.py -k thread_sanitizer
+	  "$(VENV)/bin/python" -m pytest -q Tests/python/test_concurrency.py -k thread_sanitizer && $(TOOK)
 
 test-hostile: fuzz-ci test-asan test-tsan
 
