@@ -10,7 +10,9 @@ metric, over the utterances where both A and B have a value: the mean of A − B
 95 % Student-t interval (the table `leafx bench` uses for its own intervals), and on how many
 utterances A is above B, below it, or equal. "Above" is better for every metric but D-AOPC
 and INF (docs/metrics.md), whose lower values are better: the last column names the better
-method by the metric's own direction when the interval excludes 0, else says "level".
+method by the metric's own direction when the interval excludes 0, else says "level". The
+interval treats the utterances as independent (several from one speaker are not) and is not
+corrected for comparing many metrics and pairs: a guide, not a significance test.
 
 The results file is `leafx bench --results`: one JSON object per utterance and method. When
 a line repeats (config, id, method), the last one counts, as in `leafx bench`. Every line
