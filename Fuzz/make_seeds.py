@@ -3,7 +3,7 @@
 from files that get through every header check and mutates from there.
 
 Usage:
-  python3 Fuzz/make_seeds.py OUT_DIR [--ct2-tools DIR]
+  python3 Fuzz/make_seeds.py OUT_DIR
 
 OUT_DIR/ctranslate2/model.bin      CTranslate2 binary version 6 of a width-8 Whisper (1+1 layers)
 OUT_DIR/ggml/model.bin       the same weights as whisper.cpp ggml (f16 and f32 files)
@@ -28,6 +28,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+# The converters of the tests (ct2_to_ggml.py, ct2_to_safetensors.py).
+CONVERTERS_DIR = os.path.join(ROOT, "Tests", "reference")
 
 # Width 8, 2 heads, 1 encoder and 1 decoder layer, 2 mel bins, vocab 12: a few KB per file.
 SEED_DIMS = dict(width=8, heads=2, mels=2, audio_ctx=3, text_ctx=4, vocab=12)
@@ -184,7 +186,6 @@ def write_aiff(path, rate, samples):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out")
-    parser.add_argument("--ct2-tools", default=os.environ.get("LEAFX_CT2_TOOLS", os.path.join(ROOT, "..", "shared", "tools")))
     args = parser.parse_args()
     rng = np.random.default_rng(8)
     out = args.out
@@ -195,16 +196,16 @@ def main():
         ct2 = os.path.join(tmp, "ct2")
         write_ct2(ct2, rng)
         shutil.copy(os.path.join(ct2, "model.bin"), os.path.join(out, "ctranslate2", "model.bin"))
-        to_ggml = os.path.join(args.ct2_tools, "ct2_to_ggml.py")
+        to_ggml = os.path.join(CONVERTERS_DIR, "ct2_to_ggml.py")
         for flag, name in (([], "f16.bin"), (["--f32"], "f32.bin")):
             subprocess.run([sys.executable, to_ggml, ct2, os.path.join(out, "ggml", name), *flag], check=True,
                            stdout=subprocess.DEVNULL)
-        to_hf = os.path.join(ROOT, "Tests", "reference", "ct2_to_safetensors.py")
+        to_hf = os.path.join(CONVERTERS_DIR, "ct2_to_safetensors.py")
         with open(os.path.join(ct2, "tokenizer.json"), "w") as f:
             f.write(tokenizer_json())
         for flag, name in (([], "f32.safetensors"), (["--f16"], "f16.safetensors")):
             hf = os.path.join(tmp, "hf" + name)
-            subprocess.run([sys.executable, to_hf, ct2, hf, "--ct2-tools", args.ct2_tools, *flag], check=True,
+            subprocess.run([sys.executable, to_hf, ct2, hf, *flag], check=True,
                            stdout=subprocess.DEVNULL)
             shutil.copy(os.path.join(hf, "model.safetensors"), os.path.join(out, "safetensors", name))
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Cost of explaining relative to transcribing (DESIGN §10), measured in one process.
+"""Cost of explaining relative to transcribing (docs/design.md, "Performance"), measured in one
+process.
 
 leafx's ``libLeafX.so`` (release build, or ``$LEAFX_LIBRARY``) is loaded with ctypes and the
 model loaded once. For each clip (data/jfk.wav and the first ``--utterances`` dev utterances)
@@ -22,7 +23,7 @@ import wave
 import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-SHARED = os.environ.get("LEAFX_SHARED_DIR", os.path.join(ROOT, "..", "shared"))
+DEV_DIR = os.path.join(ROOT, "Tests", "data", "dev")
 
 
 class TranscribeParams(ctypes.Structure):
@@ -86,10 +87,10 @@ def main():
 
     lib, check, model = open_model(args.model, args.threads)
 
-    with open(os.path.join(SHARED, "data", "dev", "manifest.jsonl")) as f:
+    with open(os.path.join(DEV_DIR, "manifest.jsonl")) as f:
         items = [json.loads(line) for line in f if line.strip()][: args.utterances]
     clips = [read_wav(os.path.join(ROOT, "data", "jfk.wav"))]
-    clips += [read_wav(os.path.join(SHARED, "data", "dev", item["audio"])) for item in items]
+    clips += [read_wav(os.path.join(DEV_DIR, item["audio"])) for item in items]
 
     tp = TranscribeParams()
     check(lib.leafx_transcribe_params_init(ctypes.byref(tp), ctypes.sizeof(tp)))

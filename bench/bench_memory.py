@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Peak memory of transcribing and explaining long recordings (DESIGN §11: long audio
-streams, memory stays bounded).
+"""Peak memory of transcribing and explaining long recordings (docs/design.md, "Reliability": long
+audio streams, memory stays bounded).
 
 For each duration (default 10, 30 and 120 minutes) and each call (``leafx_transcribe`` and
 ``leafx_explain``) a fresh child process loads ``libLeafX.so`` (release build, or
@@ -36,7 +36,7 @@ import wave
 import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-SHARED = os.environ.get("LEAFX_SHARED_DIR", os.path.join(ROOT, "..", "shared"))
+DEV_DIR = os.path.join(ROOT, "Tests", "data", "dev")
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_explain import ExplainParams, TranscribeParams, open_model, read_wav  # noqa: E402
 
@@ -52,10 +52,10 @@ def rss_mb(field):
 
 def recording(minutes):
     """The dev utterances joined (cycled) into `minutes` of 16 kHz float PCM."""
-    with open(os.path.join(SHARED, "data", "dev", "manifest.jsonl")) as f:
+    with open(os.path.join(DEV_DIR, "manifest.jsonl")) as f:
         items = [json.loads(line) for line in f if line.strip()]
     gap = np.zeros(4800, dtype=np.float32)
-    clips = [np.concatenate([read_wav(os.path.join(SHARED, "data", "dev", item["audio"])), gap]) for item in items]
+    clips = [np.concatenate([read_wav(os.path.join(DEV_DIR, item["audio"])), gap]) for item in items]
     total = int(minutes * 60 * 16000)
     out = np.empty(total, dtype=np.float32)
     filled, k = 0, 0

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """leafx against faster-whisper: transcription time as a ratio, measured in one process.
 
-DESIGN §10: "at least as fast as faster-whisper (CTranslate2, fp32, same threads, same model,
-same audio). The physical limit: encoder FLOPs at the machine's measured sgemm peak."
+docs/design.md, "Performance": "at least as fast as faster-whisper (CTranslate2, fp32, same threads,
+same model, same audio). The physical limit: encoder FLOPs at the machine's measured sgemm peak."
 
 What is compared
 ----------------
@@ -14,7 +14,7 @@ What is compared
   (``$LEAFX_MODELS/<name>``, default ``~/.cache/leafx/models``), then ``transcribe`` on the
   same NumPy array, with the segment generator consumed.
 * Audio: data/jfk.wav and the first ``--utterances`` dev utterances of
-  ../shared/data/dev/manifest.jsonl, each decoded once (faster_whisper.decode_audio) and given
+  Tests/data/dev/manifest.jsonl, each decoded once (faster_whisper.decode_audio) and given
   as the same float32 array to both. One timing is the sum over all clips.
 * Settings: language "en" for both (so the multilingual base model spends no time on language
   detection in either engine), temperature 0 only (no fallback), timestamps on (both
@@ -258,7 +258,7 @@ def main():
     openblas = openblas_of(library)
     from faster_whisper import WhisperModel, decode_audio
 
-    dev_root = os.path.join(ROOT, "..", "shared", "data", "dev")
+    dev_root = os.path.join(ROOT, "Tests", "data", "dev")
     paths = [os.path.join(ROOT, "data", "jfk.wav")]
     with open(os.path.join(dev_root, "manifest.jsonl")) as f:
         for line in f.readlines()[: args.utterances]:

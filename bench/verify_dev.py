@@ -50,7 +50,7 @@ def with_inserted_word(reference, index):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--leafx", default=os.path.join(HERE, "..", ".build", "release", "leafx"))
-    parser.add_argument("--manifest", default=os.path.join(HERE, "..", "..", "shared", "data", "dev", "manifest.jsonl"))
+    parser.add_argument("--manifest", default=os.path.join(HERE, "..", "Tests", "data", "dev", "manifest.jsonl"))
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--limit", type=int, default=12)
     parser.add_argument("--methods", default="leafx,leafx-causal,raa,grad-rollout,random")

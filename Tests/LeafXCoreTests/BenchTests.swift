@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct BenchTests {
   static let fixture: Result<(WhisperModel, [Manifest.Utterance]), any Error> = Result {
     let model = try WhisperModel.load(path: try FormatsFixtures.modelDirectory("tiny.en"))
-    let manifest = try Manifest(path: FormatsFixtures.sourceRoot + "/../shared/data/dev/manifest.jsonl")
+    let manifest = try Manifest(path: FormatsFixtures.devManifest)
     return (model, manifest.utterances)
   }
 
@@ -158,7 +158,7 @@ import Testing
     #expect(random < 0.9)
   }
 
-  /// Every method beats `random` on D-AOPC and TLoc on a short dev utterance (issue #5),
+  /// Every method beats `random` on D-AOPC and TLoc on a short dev utterance,
   /// the paper's LEAF-X equations included (by less: their rollout leans on layer 0's sink
   /// frames, docs/leafx.md). ig runs on 4 nodes and lime/kernelshap on 32 samples to keep
   /// this to a few CPU-minutes in a release build.
@@ -211,7 +211,7 @@ import Testing
     let file = BenchResultsFile(path: path)
     let config = LeafXBench.config(modelName: "tiny.en", seed: 0, tokensPerUtterance: 4, options: ExplainOptions())
     #expect(throws: LeafXError.self) { try LeafXBench.stored([], methods: ["raa"], config: config, results: file) }
-    let u = Array(try Manifest(path: FormatsFixtures.sourceRoot + "/../shared/data/dev/manifest.jsonl").utterances.prefix(2))
+    let u = Array(try Manifest(path: FormatsFixtures.devManifest).utterances.prefix(2))
     func result(_ config: String, _ id: String, _ method: String, _ groups: [BenchMetric.Group], _ tloc: Double) -> UtteranceResult {
       UtteranceResult(
         config: config, id: id, method: method, groups: groups, metrics: ["tloc": tloc], counts: ["tloc": 1], seconds: 2)

@@ -53,17 +53,16 @@ enum FormatsFixtures {
     return "python3"
   }
 
-  /// whisper.cpp converter: `$LEAFX_SHARED_TOOLS/ct2_to_ggml.py`, else `../shared/tools`
-  /// beside the repository, else `Tests/reference`.
+  /// The repository's dev set: 33 utterances with word timings (Tests/data/dev/README.md).
+  static var devManifest: String { sourceRoot + "/Tests/data/dev/manifest.jsonl" }
+
+  /// The whisper.cpp converter, `Tests/reference/ct2_to_ggml.py`.
   static func ggmlConverter() throws -> String {
-    var candidates = [sourceRoot + "/../shared/tools/ct2_to_ggml.py", sourceRoot + "/Tests/reference/ct2_to_ggml.py"]
-    if let tools = ProcessInfo.processInfo.environment["LEAFX_SHARED_TOOLS"] {
-      candidates.insert(tools + "/ct2_to_ggml.py", at: 0)
+    let path = sourceRoot + "/Tests/reference/ct2_to_ggml.py"
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw FixtureError(description: "\(path) not found: is LEAFX_SOURCE_DIR the repository?")
     }
-    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-      throw FixtureError(description: "ct2_to_ggml.py not found (looked in \(candidates)); set LEAFX_SHARED_TOOLS")
-    }
-    return found
+    return path
   }
 
   /// A fresh per-process temporary directory, removed when the process exits.

@@ -38,12 +38,8 @@ def _seeds_module():
     return module
 
 
-def ct2_tools_dir():
-    """Where ct2_to_ggml.py (and ct2_reader.py) live: $LEAFX_CT2_TOOLS or ../shared/tools."""
-    for candidate in (os.environ.get("LEAFX_CT2_TOOLS"), os.path.join(SOURCE_DIR, "..", "shared", "tools")):
-        if candidate and os.path.exists(os.path.join(candidate, "ct2_to_ggml.py")):
-            return os.path.abspath(candidate)
-    return None
+# The converters (ct2_to_ggml.py, ct2_to_safetensors.py and their ct2_reader.py).
+CONVERTERS_DIR = os.path.join(SOURCE_DIR, "Tests", "reference")
 
 
 def cut_points(size, count=20):
@@ -264,18 +260,15 @@ def write_synthetic_model(directory):
 
 def build_models(root):
     """The synthetic model in all three formats, and every corrupt variant. Returns (cases,
-    path of the valid CTranslate2 directory) or (None, reason) when a converter is missing."""
-    tools = ct2_tools_dir()
-    if tools is None:
-        return None, "ct2_to_ggml.py not found (set LEAFX_CT2_TOOLS)"
+    path of the valid CTranslate2 directory)."""
     seeds = _seeds_module()
     base = write_synthetic_model(os.path.join(root, "base-ct2"))
     ggml = os.path.join(root, "base.ggml.bin")
-    subprocess.run([sys.executable, os.path.join(tools, "ct2_to_ggml.py"), base, ggml], check=True,
+    subprocess.run([sys.executable, os.path.join(CONVERTERS_DIR, "ct2_to_ggml.py"), base, ggml], check=True,
                    stdout=subprocess.DEVNULL)
     hf = os.path.join(root, "base-hf")
-    subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "Tests", "reference", "ct2_to_safetensors.py"),
-                    base, hf, "--f16", "--ct2-tools", tools], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, os.path.join(CONVERTERS_DIR, "ct2_to_safetensors.py"),
+                    base, hf, "--f16"], check=True, stdout=subprocess.DEVNULL)
     # The readers must not depend on the side file the CTranslate2 reader would prefer.
     os.remove(os.path.join(base, "tokenizer.json"))
     cases = ct2_cases(root, base, seeds) + safetensors_cases(root, hf) + ggml_cases(root, ggml)

@@ -14,8 +14,9 @@ import pytest
 SOURCE_DIR = os.environ.get(
     "LEAFX_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 )
-SHARED_DIR = os.environ.get("LEAFX_SHARED_DIR", os.path.join(SOURCE_DIR, "..", "shared"))
-DEV_DIR = os.path.join(SHARED_DIR, "data", "dev")
+DEV_DIR = os.path.join(SOURCE_DIR, "Tests", "data", "dev")
+# The ct2_to_ggml.py / ct2_reader.py converters and the other reference scripts.
+REFERENCE_SCRIPTS_DIR = os.path.join(SOURCE_DIR, "Tests", "reference")
 
 
 def run(args, **kwargs):
@@ -166,8 +167,7 @@ def load_reference(name):
     if name not in _REFERENCES:
         model_dir(name)
         script = os.path.join(SOURCE_DIR, "Tests", "reference", "make_references.py")
-        env = dict(os.environ, LEAFX_REFERENCE_DIR=REFERENCE_DIR, LEAFX_MODELS=MODELS_DIR,
-                   LEAFX_SHARED_DIR=SHARED_DIR)
+        env = dict(os.environ, LEAFX_REFERENCE_DIR=REFERENCE_DIR, LEAFX_MODELS=MODELS_DIR)
         directory = run([sys.executable, script, name], env=env).stdout.strip().splitlines()[-1]
         with open(os.path.join(directory, "reference.json")) as f:
             _REFERENCES[name] = {u["id"]: u for u in json.load(f)["utterances"]}

@@ -1,5 +1,5 @@
 """Model formats through `leafx transcribe -m`: the real tiny.en (CTranslate2) converted into a
-whisper.cpp ggml file (f16 and f32, ../shared/tools/ct2_to_ggml.py) and a Hugging Face
+whisper.cpp ggml file (f16 and f32, Tests/reference/ct2_to_ggml.py) and a Hugging Face
 safetensors directory (f32 and f16, Tests/reference/ct2_to_safetensors.py) decodes 3 dev
 utterances greedily to the same token ids as the CTranslate2 directory itself (the tiny.en
 weights are fp16, so every conversion holds the same numbers); and a random model shaped like
@@ -10,11 +10,9 @@ import sys
 
 import pytest
 
-from conftest import DEV_DIR, SHARED_DIR, SOURCE_DIR, model_dir, run, token_ids, transcribe
+from conftest import DEV_DIR, REFERENCE_SCRIPTS_DIR, SOURCE_DIR, model_dir, run, token_ids, transcribe
 
 GREEDY = ("--beam", "1", "--temperature", "0")
-TOOLS = os.path.join(SHARED_DIR, "tools")
-REFERENCE_SCRIPTS = os.path.join(SOURCE_DIR, "Tests", "reference")
 # Timestamp tokens start after eot, sot, the languages, translate, transcribe, sot_lm,
 # sot_prev, nospeech and notimestamps: 50257 + 1 + 100 + 6 for large-v3's 100 languages.
 V3_TIMESTAMP_BEGIN = 50365
@@ -29,12 +27,12 @@ def converted(tmp_path_factory):
     models = {}
     for label, extra in (("ggml-f16", []), ("ggml-f32", ["--f32"])):
         path = out / f"tiny.en-{label}.bin"
-        run([sys.executable, os.path.join(TOOLS, "ct2_to_ggml.py"), source, str(path), *extra])
+        run([sys.executable, os.path.join(REFERENCE_SCRIPTS_DIR, "ct2_to_ggml.py"), source, str(path), *extra])
         models[label] = path
     for label, extra in (("safetensors-f32", []), ("safetensors-f16", ["--f16"])):
         path = out / f"tiny.en-{label}"
-        run([sys.executable, os.path.join(REFERENCE_SCRIPTS, "ct2_to_safetensors.py"), source, str(path),
-             "--ct2-tools", TOOLS, *extra])
+        run([sys.executable, os.path.join(REFERENCE_SCRIPTS_DIR, "ct2_to_safetensors.py"), source, str(path),
+             *extra])
         models[label] = path
     return models
 
@@ -52,7 +50,7 @@ def test_converted_tiny_en_decodes_like_ctranslate2(label, converted, manifest):
 
 def test_synthetic_large_v3_shape_transcribes(tmp_path):
     model = tmp_path / "synthetic-v3.bin"
-    run([sys.executable, os.path.join(REFERENCE_SCRIPTS, "make_synthetic_v3.py"),
+    run([sys.executable, os.path.join(REFERENCE_SCRIPTS_DIR, "make_synthetic_v3.py"),
          os.path.join(model_dir("base"), "tokenizer.json"), str(model)])
     jfk = os.path.join(SOURCE_DIR, "data", "jfk.wav")
     result = transcribe([jfk], model, *GREEDY)[0]

@@ -1,5 +1,6 @@
-"""leafx's methods number for number against ../shared/reference/attributions, an independent
-implementation of DESIGN §5–7 on three dev utterances: same tokens, per-token cosine ≥ 0.99
+"""leafx's methods number for number against Tests/reference/attributions, an independent
+implementation of the paper's equations and the attention baselines (docs/methods.md) on three
+dev utterances: same tokens, per-token cosine ≥ 0.99
 (the figures are printed; in practice they are ≥ 0.9999)."""
 import json
 import os
@@ -8,9 +9,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import DEV_DIR, SHARED_DIR
+from conftest import DEV_DIR, SOURCE_DIR
 
-REFERENCE_DIR = os.path.join(SHARED_DIR, "reference", "attributions")
+REFERENCE_DIR = os.path.join(SOURCE_DIR, "Tests", "reference", "attributions")
 UTTERANCES = ["jfk", "1688-142285-0000", "2033-164914-0000"]
 METHODS = ["raa", "raa-mean", "rollout", "grad-rollout", "leafx-paper", "leafx-paper-grad", "leafx-paper-causal"]
 

@@ -2,7 +2,7 @@
 """Convert a CTranslate2 Whisper model directory into a Hugging Face Whisper directory.
 
 Usage:
-  python3 ct2_to_safetensors.py CT2_MODEL_DIR OUT_DIR [--f16] [--ct2-tools DIR]
+  python3 ct2_to_safetensors.py CT2_MODEL_DIR OUT_DIR [--f16]
 
 Writes OUT_DIR/model.safetensors (float32, or float16 with --f16), OUT_DIR/config.json
 (the WhisperConfig fields leafx reads, plus suppress_tokens / begin_suppress_tokens /
@@ -13,8 +13,7 @@ Needs numpy only: the safetensors file is written here with json + struct
 (huggingface/safetensors "Format": u64 little-endian header length N, N bytes of JSON
 {name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}, padded with
 spaces to a multiple of 8, then the raw little-endian row-major data). The CTranslate2
-model.bin is parsed with ct2_reader.py, found via --ct2-tools, $LEAFX_CT2_TOOLS, this
-script's directory, or ../shared/tools beside the repository.
+model.bin is parsed with ct2_reader.py, which sits beside this script.
 
 Names follow transformers' convert_openai_to_hf.py / modeling_whisper.py. CTranslate2 fuses
 self-attention q|k|v into linear_0 ([3d, d]) and cross-attention k|v into linear_1 ([2d, d]);
@@ -33,16 +32,8 @@ import sys
 import numpy as np
 
 
-def _import_ct2_reader(tools_dir):
-    here = os.path.dirname(os.path.abspath(__file__))
-    candidates = [tools_dir, os.environ.get("LEAFX_CT2_TOOLS"), here,
-                  os.path.join(here, "..", "..", "..", "shared", "tools")]
-    for c in candidates:
-        if c and os.path.exists(os.path.join(c, "ct2_reader.py")):
-            sys.path.insert(0, os.path.abspath(c))
-            break
-    from ct2_reader import CT2Model  # noqa: E402
-    return CT2Model
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ct2_reader import CT2Model  # noqa: E402
 
 
 def hf_tensors(m):
@@ -155,10 +146,8 @@ def main():
     ap.add_argument("model_dir")
     ap.add_argument("out_dir")
     ap.add_argument("--f16", action="store_true", help="store float16 (default float32)")
-    ap.add_argument("--ct2-tools", help="directory holding ct2_reader.py")
     args = ap.parse_args()
 
-    CT2Model = _import_ct2_reader(args.ct2_tools)
     m = CT2Model(os.path.join(args.model_dir, "model.bin"))
     assert m.spec in ("", "WhisperSpec"), m.spec
     tensors, n_enc, n_dec = hf_tensors(m)

@@ -4,7 +4,7 @@
     make_references.py MODEL            e.g. tiny.en, base
 
 Runs faster_whisper_reference.py (greedy with and without timestamps, beam 5, first-window
-logits of 3 utterances) on the dev set (../shared/data/dev/manifest.jsonl) with the model
+logits of 3 utterances) on the dev set (Tests/data/dev/manifest.jsonl) with the model
 $LEAFX_MODELS/MODEL (default $LEAFX_CACHE/models/MODEL, LEAFX_CACHE default ~/.cache/leafx)
 and writes it into $LEAFX_REFERENCE_DIR/MODEL (default $LEAFX_CACHE/reference/MODEL).
 
@@ -25,8 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
-SHARED_DIR = os.environ.get("LEAFX_SHARED_DIR", os.path.join(SOURCE_DIR, "..", "shared"))
-MANIFEST = os.path.join(SHARED_DIR, "data", "dev", "manifest.jsonl")
+MANIFEST = os.path.join(SOURCE_DIR, "Tests", "data", "dev", "manifest.jsonl")
 SCRIPT = os.path.join(HERE, "faster_whisper_reference.py")
 REQUIREMENTS = os.path.join(SOURCE_DIR, "Tests", "requirements.txt")
 OPTIONS = ["--beam", "--logits", "3"]

@@ -8,7 +8,7 @@ large-v3's shape where it matters to a loader and a decoder: n_vocab 51866 (100 
 n_audio_state = n_text_state = 64, 2 heads, 2 encoder and 2 decoder layers. Weights are
 random (numpy seed, normal with scale 0.02; layer norms weight 1 bias 0; sinusoidal encoder
 positions as in Whisper), stored as ggml "mostly f16" (ftype 1), with the type rules of
-whisper.cpp (../shared/reference/FORMATS.md §2): 2-D weights f16, biases / layer norms /
+whisper.cpp (docs/model-formats.md, "whisper.cpp ggml"): 2-D weights f16, biases / layer norms /
 positional embeddings f32. It transcribes nonsense, but every code path of a real large-v3
 runs: 128-bin mel front end with the file's filters, language detection over 100 languages,
 the multilingual special-token layout shifted by the extra language.
@@ -16,7 +16,7 @@ the multilingual special-token layout shifted by the extra language.
 The vocabulary holds the regular tokens as raw bytes: ids 0..50256 of the multilingual
 tokenizer.json (n_vocab_in_file = 50257, id 50256 being the empty string); whisper.cpp and
 leafx synthesise the special tokens. The 128-bin Slaney mel bank comes from
-../shared/tools/ct2_to_ggml.py.
+ct2_to_ggml.py beside this script.
 """
 import argparse
 import json
@@ -27,8 +27,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TOOLS = os.environ.get("LEAFX_CT2_TOOLS") or os.path.join(HERE, "..", "..", "..", "shared", "tools")
-sys.path.insert(0, os.path.abspath(TOOLS))
+sys.path.insert(0, HERE)
 from ct2_to_ggml import GGML_MAGIC, bytes_to_unicode, slaney_mel_filters  # noqa: E402
 
 N_VOCAB = 51866

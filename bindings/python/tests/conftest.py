@@ -11,8 +11,7 @@ import pytest
 
 PACKAGE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 SOURCE_DIR = os.environ.get("LEAFX_SOURCE_DIR") or os.path.abspath(os.path.join(PACKAGE_DIR, "..", ".."))
-SHARED_DIR = os.environ.get("LEAFX_SHARED_DIR", os.path.join(SOURCE_DIR, "..", "shared"))
-DEV_DIR = os.path.join(SHARED_DIR, "data", "dev")
+DEV_DIR = os.path.join(SOURCE_DIR, "Tests", "data", "dev")
 CACHE_DIR = os.environ.get("LEAFX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "leafx")
 MODELS_DIR = os.environ.get("LEAFX_MODELS") or os.path.join(CACHE_DIR, "models")
 JFK = os.path.join(SOURCE_DIR, "data", "jfk.wav")
