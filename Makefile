@@ -145,12 +145,13 @@ bench-transcribe: build models venv
 clean:
 	rm -rf .build demo
 
-# Explain vs transcribe time, as ratios (DESIGN §10; not part of `make test`).
+# Explain vs transcribe time, as ratios (docs/design.md, "Performance"; not part of `make test`).
 bench-explain: build models venv
 	"$(VENV)/bin/python" bench/bench_explain.py
 
 # Peak RSS of transcribing and explaining 10 min, 30 min and 2 h of audio built from the dev
-# set in memory (DESIGN §11: memory stays bounded; not part of `make test`: ~15 min of CPU).
+# set in memory (docs/design.md, "Reliability": memory stays bounded; not part of `make test`: ~15
+# min of CPU).
 .PHONY: bench-memory test-concurrency
 bench-memory: build models venv
 	LEAFX_LIBRARY="$(CURDIR)/$(BUILD_DIR)/libLeafX.so" "$(VENV)/bin/python" bench/bench_memory.py
@@ -199,7 +200,7 @@ test-hostile: fuzz-ci test-asan test-tsan
 # kernelshap explaining three times (STAB); 33 utterances are ~16 CPU-hours, ~8 hours on two
 # cores: one utterance per core (--jobs, BENCH_JOBS), one compute thread each. Every method
 # but ig, which adds ~20 CPU-minutes per utterance at 32 nodes: BENCH_METHODS=...,ig.
-BENCH_MANIFEST ?= ../shared/data/dev/manifest.jsonl
+BENCH_MANIFEST ?= Tests/data/dev/manifest.jsonl
 BENCH_METHODS  ?= raa,raa-mean,rollout,grad-rollout,ta,leafx-paper,leafx-paper-grad,leafx-paper-causal,leafx,leafx-grad,leafx-causal,specmask,lime,kernelshap,random
 BENCH_TOKENS   ?= 4
 BENCH_JOBS     ?= $(shell nproc)

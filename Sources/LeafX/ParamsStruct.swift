@@ -5,10 +5,10 @@ import LeafXCore
   import Glibc
 #endif
 
-/// The size-versioned params protocol of DESIGN §2: `_init` writes defaults into at most
-/// the caller's `struct_size` bytes, and calls read at most that many bytes back, taking
-/// the library's defaults for fields the caller's (older) struct does not have, and refusing
-/// a (newer) caller's struct that sets fields this library does not know.
+/// The size-versioned params protocol of docs/design.md, "Parameter structs": `_init` writes
+/// defaults into at most the caller's `struct_size` bytes, and calls read at most that many bytes
+/// back, taking the library's defaults for fields the caller's (older) struct does not have, and
+/// refusing a (newer) caller's struct that sets fields this library does not know.
 enum ParamsStruct {
   /// Writes `defaults` (with `struct_size` set) into the caller's struct.
   static func initialize<T>(

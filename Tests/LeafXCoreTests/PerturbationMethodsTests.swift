@@ -36,7 +36,8 @@ final class SyntheticScorer: MaskedScorer {
   }
 }
 
-/// specmask, LIME and KernelSHAP on synthetic scorers with known answers (DESIGN §7).
+/// specmask, LIME and KernelSHAP on synthetic scorers with known answers (docs/methods.md,
+/// "Baselines").
 @Suite struct PerturbationMethodsTests {
   // MARK: specmask
 

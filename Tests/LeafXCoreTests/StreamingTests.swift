@@ -6,9 +6,9 @@ import Testing
   import Glibc
 #endif
 
-/// Long audio streams window by window (DESIGN §11): the per-window log-mel equals the
-/// whole-recording log-mel bit for bit, a streamed explanation equals one replayed from a
-/// finished transcript, and progress/cancellation behave as the C ABI documents.
+/// Long audio streams window by window (docs/design.md, "Reliability"): the per-window log-mel
+/// equals the whole-recording log-mel bit for bit, a streamed explanation equals one replayed from
+/// a finished transcript, and progress/cancellation behave as the C ABI documents.
 @Suite(.serialized) struct StreamingTests {
   /// A 70 s signal whose loudest stretch is late (so the global floor matters for the first
   /// window), with digital silence at both ends (reflect padding at the edges).

@@ -167,7 +167,8 @@ import Testing
     }
   }
 
-  /// Not a timing assertion (DESIGN §10): encodes ~5000 words once, and reports the time.
+  /// Not a timing assertion (docs/design.md, "Performance"): encodes ~5000 words once, and reports
+  /// the time.
   @Test func encodesThousandsOfWords() throws {
     let tokenizer = try TokenizerFixtures.json("base")
     let text = String(repeating: tokenizerCorpus.joined(separator: " "), count: 12)

@@ -1,4 +1,4 @@
-/* Progress and abort driver (DESIGN §2 callbacks): a long leafx_explain (the WAV repeated
+/* Progress and abort driver (docs/design.md, "Callbacks"): a long leafx_explain (the WAV repeated
    to about a minute, leafx-causal by default) is aborted DELAY_MS after it starts; the call
    must return LEAFX_CANCELLED with no result. Progress reports must be monotone, in [0, 1],
    with known stage names. Prints the abort latency (time from the abort callback first

@@ -1,4 +1,5 @@
-/* Concurrency driver (DESIGN §11): leafx_explain and leafx_transcribe from many threads on
+/* Concurrency driver (docs/design.md, "Reliability"): leafx_explain and leafx_transcribe from many
+ * threads on
    one shared model give exactly the results of serial runs.
 
    Each job is (audio clip, method). The driver first runs every job serially and keeps its

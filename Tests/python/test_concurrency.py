@@ -1,5 +1,6 @@
-"""Concurrency, progress and abort through the C ABI (DESIGN §2, §11): C drivers of
-Tests/c built against the installed library, run with an empty environment.
+"""Concurrency, progress and abort through the C ABI (docs/design.md, "The C ABI" and
+"Reliability"): C drivers of Tests/c built against the installed library, run with an empty
+environment.
 
 - test_threads.c: leafx_explain / leafx_transcribe from 8 threads on one shared model give
   results bit-identical to serial runs (serial and concurrent times are printed, not

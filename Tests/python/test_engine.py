@@ -2,7 +2,8 @@
 same weights (the references of `make references`), on the dev set, for tiny.en and base:
 
 - greedy decoding at temperature 0 writes the same token ids as faster-whisper on every
-  utterance, without and with timestamps for tiny.en and with timestamps for base (DESIGN §3);
+  utterance, without and with timestamps for tiny.en and with timestamps for base (docs/design.md,
+  "The Whisper engine");
 - beam 5 at temperature 0 writes the same text on at least 95 % of the utterances (for base, on
   every sixth utterance);
 - base detects the language faster-whisper detects (English on all but one utterance) with

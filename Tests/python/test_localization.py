@@ -1,4 +1,4 @@
-"""Word localisation on dev utterances (DESIGN §8) through `leafx bench`: raw attention and
+"""Word localisation on dev utterances (docs/metrics.md) through `leafx bench`: raw attention and
 gradient rollout must localise words far better than the random floor. The paper's LEAF-X
 equations are only printed here: on real Whisper they localise poorly (docs/leafx.md).
 Also the bench command's formats and resumable results file, on metrics that need no masked

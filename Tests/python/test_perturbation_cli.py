@@ -1,5 +1,5 @@
-"""The perturbation methods' parameters on the command line (DESIGN §7, §12): bad values are
-refused before any model is loaded, with a message naming the flag."""
+"""The perturbation methods' parameters on the command line (docs/methods.md, "Baselines";
+docs/cli.md): bad values are refused before any model is loaded, with a message naming the flag."""
 import os
 import subprocess
 

@@ -32,8 +32,8 @@ public struct MelOptions: Sendable, Equatable {
   }
 }
 
-/// Whisper's log-mel front end (DESIGN §3), as openai-whisper's `log_mel_spectrogram` and
-/// faster-whisper's `FeatureExtractor.__call__`:
+/// Whisper's log-mel front end (docs/design.md, "The Whisper engine"), as openai-whisper's
+/// `log_mel_spectrogram` and faster-whisper's `FeatureExtractor.__call__`:
 ///
 /// ```
 /// x      = pcm ++ zeros(padding)

@@ -1,5 +1,5 @@
 /// The log-mel of a whole recording, produced window by window so that hours of audio need
-/// no more feature memory than one window (DESIGN §3, §11).
+/// no more feature memory than one window (docs/design.md, "The Whisper engine" and "Reliability").
 ///
 /// Whisper's front end floors every value at the recording's global maximum − 8 (LogMel),
 /// so a window's features depend on the whole recording through that one number: the

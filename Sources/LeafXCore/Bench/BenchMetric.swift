@@ -1,4 +1,4 @@
-/// The LEAF-XBench metrics (DESIGN §8; definitions and conventions in docs/metrics.md), by
+/// The LEAF-XBench metrics (definitions and conventions in docs/metrics.md), by
 /// their command-line and results-file names.
 public enum BenchMetric: String, Sendable, CaseIterable, Codable {
   case dAOPC = "d-aopc"

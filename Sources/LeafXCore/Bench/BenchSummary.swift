@@ -1,6 +1,6 @@
 import FoundationEssentials
 
-/// The benchmark table (DESIGN §8; docs/metrics.md): per method and metric, the mean over
+/// The benchmark table (docs/metrics.md): per method and metric, the mean over
 /// utterances of the per-utterance means with a 95 % Student-t interval, the paper's min-max
 /// normalisation across the compared methods (oriented so that 1 is the best method and 0
 /// the worst, whatever the metric's direction), their mean over the metrics, and the

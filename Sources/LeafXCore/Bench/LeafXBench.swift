@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The LEAF-XBench runner (DESIGN §8; docs/metrics.md): decodes each utterance of a manifest
+/// The LEAF-XBench runner (docs/metrics.md): decodes each utterance of a manifest
 /// once, explains it with every method from the same decoding (each method timed on its own),
 /// and scores every method with the chosen metrics. Per-utterance results go to a JSON Lines
 /// file as each utterance finishes; a rerun with the same configuration skips what is there.

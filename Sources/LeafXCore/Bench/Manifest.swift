@@ -1,8 +1,8 @@
 import FoundationEssentials
 
-/// A benchmark manifest (JSON Lines, as ../shared/data/dev/manifest.jsonl): one utterance per
-/// line with its audio path (relative to the manifest's folder), reference text and word
-/// timings from a forced alignment.
+/// A benchmark manifest (JSON Lines, docs/cli.md, "Bench manifest"; Tests/data/dev/manifest.jsonl
+/// is one): one utterance per line with its audio path (relative to the manifest's folder),
+/// reference text and word timings from a forced alignment.
 public struct Manifest: Sendable {
   public struct Word: Sendable, Decodable, Equatable {
     public var word: String

@@ -2,9 +2,9 @@
   import Glibc
 #endif
 
-/// Cost of scoring masked inputs (the perturbation baselines, DESIGN §7 and §10), batched
-/// against mask by mask, in one process: `leafx bench-masking`. Prints nothing and asserts
-/// nothing itself; the command formats the rows.
+/// Cost of scoring masked inputs (the perturbation baselines, docs/methods.md, "Baselines";
+/// docs/design.md, "Performance"), batched against mask by mask, in one process: `leafx
+/// bench-masking`. Prints nothing and asserts nothing itself; the command formats the rows.
 public enum MaskedScoringBenchmark {
   public struct Row: Sendable {
     /// Masked windows encoded together.

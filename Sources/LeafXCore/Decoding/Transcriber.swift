@@ -18,7 +18,8 @@ public struct TranscriptSegment: Sendable, Equatable {
 }
 
 /// One decoded 30 s window: what the decoder was given and what it wrote. Explanations
-/// replay exactly this (DESIGN §5: a teacher-forced pass over the window's final tokens).
+/// replay exactly this (docs/design.md, "Attention trace": a teacher-forced pass over the window's
+/// final tokens).
 public struct DecodedWindow: Sendable {
   /// First mel frame (10 ms) of the window.
   public var seek: Int

@@ -1,7 +1,7 @@
-/// The attention a decoder paid while writing one window's tokens (DESIGN §5): per decoder
-/// layer l and head h, cross-attention `A[l][h]` `[T, F]` over the audio frames and decoder
-/// self-attention `S[l][h]` `[T, T]`, from one teacher-forced pass over the window's input
-/// (prompt + written tokens).
+/// The attention a decoder paid while writing one window's tokens (docs/design.md,
+/// "Attention trace"): per decoder layer l and head h, cross-attention `A[l][h]` `[T, F]` over the
+/// audio frames and decoder self-attention `S[l][h]` `[T, T]`, from one teacher-forced pass over
+/// the window's input (prompt + written tokens).
 ///
 /// F is cropped to the encoder frames that hold audio (`ceil(samples / 320)`), and each
 /// cross-attention row is renormalised over them; the mass the row put on padding frames

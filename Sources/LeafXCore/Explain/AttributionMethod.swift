@@ -1,4 +1,4 @@
-/// Every explanation method leafx computes (DESIGN §6–7), by its command-line name.
+/// Every explanation method leafx computes (docs/methods.md), by its command-line name.
 public enum AttributionMethod: String, Sendable, CaseIterable {
   /// Last-layer cross-attention, mean over heads.
   case raa
@@ -34,7 +34,8 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   case ig
   /// Transformer Attribution (Chefer CVPR 2021), adapted to Whisper (Methods/TransformerAttribution.swift).
   case ta
-  /// Occlusion: the drop of log p when a sliding window of frames is silenced (DESIGN §7).
+  /// Occlusion: the drop of log p when a sliding window of frames is silenced (docs/methods.md,
+  /// "Baselines").
   case specmask
   /// LIME over 100 ms segments: weighted ridge regression on random segment masks.
   case lime
@@ -92,7 +93,7 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   }
 }
 
-/// Which decoder layers the rollout runs through (DESIGN §6.3).
+/// Which decoder layers the rollout runs through (docs/methods.md, "Rollout through the decoder").
 public enum RolloutDepth: String, Sendable, CaseIterable {
   /// The method's own default (`AttributionMethod.defaultDepth`).
   case methodDefault = "default"
@@ -129,7 +130,8 @@ public struct ExplainOptions: Sendable, Equatable {
   public var depth: RolloutDepth = .methodDefault
   /// Seed of the `random` method, and of the masks `lime` and `kernelshap` sample.
   public var seed: UInt64 = 0
-  /// Quadrature nodes of `ig` (Gauss–Legendre on [0, 1]); 1 ... 1024, default 32 (DESIGN §7).
+  /// Quadrature nodes of `ig` (Gauss–Legendre on [0, 1]); 1 ... 1024, default 32 (docs/methods.md,
+  /// "Baselines").
   public var steps: Int = 32
   /// `specmask`: occluded frames per window (20 ms each; default 10 = 200 ms), ≥ 1.
   public var occlusionWindow: Int = 10

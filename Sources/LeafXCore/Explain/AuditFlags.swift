@@ -1,6 +1,6 @@
-/// Audit warnings attached to explained tokens and words (DESIGN §6.5). They point a
-/// reviewer at tokens worth listening to; they are warnings, not verdicts: a flagged token
-/// can be right, and an unflagged one wrong.
+/// Audit warnings attached to explained tokens and words (docs/methods.md,
+/// "Per-token output, words and flags"). They point a reviewer at tokens worth listening to; they
+/// are warnings, not verdicts: a flagged token can be right, and an unflagged one wrong.
 ///
 /// - `diffuse`: the attribution is spread out: normalised entropy above
 ///   `diffuseEntropy` (0.85; a map on one word's 200–400 ms of a 10 s clip scores ~0.4–0.6,

@@ -6,7 +6,8 @@ import CBLAS
 
 // The hand-written backward pass of a recorded decoder pass (DecoderTape.swift): the total
 // derivative of one scalar target (a function of one row's logits) with respect to every
-// layer's and head's attention probabilities, DESIGN §6.2's `G = ∂ log p(y_t) / ∂A[l][h]`.
+// layer's and head's attention probabilities, `G = ∂ log p(y_t) / ∂A[l][h]` of docs/methods.md,
+// "Gradient modulation".
 //
 // Priorities: correctness first (every step is the exact derivative of the tape's forward,
 // checked against central finite differences of an independent Double reference in
@@ -151,8 +152,8 @@ extension DecoderTape {
     return result
   }
 
-  /// The gradients of `log p(token | row)` under the full softmax (DESIGN §6.2):
-  /// `seed = onehot(token) − softmax(logits[row])`.
+  /// The gradients of `log p(token | row)` under the full softmax (docs/methods.md,
+  /// "Gradient modulation"): `seed = onehot(token) − softmax(logits[row])`.
   /// - Parameters:
   ///   - row: query position, `0 ..< count`; it predicts the token at `row + 1`.
   ///   - token: the target token id.

@@ -1,5 +1,6 @@
-// A teacher-forced decoder pass that keeps everything the explanations read (DESIGN §5) and
-// everything the hand-written backward of DecoderBackward.swift needs (DESIGN §6.2).
+// A teacher-forced decoder pass that keeps everything the explanations read (docs/design.md,
+// "Attention trace") and everything the hand-written backward of DecoderBackward.swift needs
+// (docs/methods.md, "Gradient modulation").
 //
 // Priorities: correctness first (the pass is the same sequence of Linear / LayerNorm /
 // Softmax / GELU / sgemm calls as `WhisperDecoder.forward`, so its logits are the engine's),
@@ -31,7 +32,7 @@ public enum AttentionKind: Sendable, Hashable {
 /// logits = ln(x) Eᵀ                                             [T, vocab]
 /// ```
 /// Row i of every matrix is the query position i, whose logits predict token i + 1
-/// (DESIGN §5's row convention).
+/// (the row convention of docs/methods.md, "Conventions").
 public struct DecoderTape: Sendable {
   /// The teacher-forced input tokens, `[T]`.
   public let tokens: [Int]
@@ -55,7 +56,7 @@ public struct DecoderTape: Sendable {
   public let selfAttention: [[[Float]]]
   /// Raw logits `[T, vocab]` (no logit filters).
   public let logits: [Float]
-  /// Layers whose cross-attention output was zeroed (DESIGN §6.4).
+  /// Layers whose cross-attention output was zeroed (docs/methods.md, "Causal layer reweighting").
   public let ablatedCrossLayers: Set<Int>
 
   /// What one block's backward needs from its forward, each `[T, ·]` row-major.
@@ -130,7 +131,8 @@ public struct DecoderTape: Sendable {
   ///   - tokens: `T ≥ 1` token ids, `T ≤ n_text_ctx`.
   ///   - audio: the window's cross keys and values (`decoder.audioContext(encoded)`).
   ///   - ablatedCrossLayers: layers whose cross-attention output (after the out projection)
-  ///     is zeroed while the residual path is kept: DESIGN §6.4's causal ablation.
+  ///     is zeroed while the residual path is kept: the causal ablation of docs/methods.md,
+  ///     "Causal layer reweighting".
   ///   - overrideAttention: called per kind, layer and head with the `[T, F]` or `[T, T]`
   ///     probabilities right after softmax; what it leaves in the buffer is recorded and used
   ///     downstream (finite differences perturb single entries this way).

@@ -2,7 +2,7 @@
   import Glibc
 #endif
 
-/// The evidence behind LEAF-X's corrections (issue #6, docs/leafx.md): for one explained
+/// The evidence behind LEAF-X's corrections (docs/leafx.md): for one explained
 /// token, what each decoder layer and head of the cross-attention looked at, how entropy
 /// weighting rates it, how much of the token's row goes to the prompt through
 /// self-attention (what rule 10 imports), and how much each layer's term contributes to the
@@ -19,7 +19,8 @@ public struct TokenDiagnosis: Sendable {
     /// over the window's explained rows. A sink head (the same frame for every token) is
     /// near 1; a head that follows the speech is near 0.
     public var constantMass: Float
-    /// The head's weight in DESIGN §6.1's entropy weighting (τ of the options).
+    /// The head's weight in the entropy weighting of docs/methods.md, "Entropy weighting" (τ of the
+    /// options).
     public var entropyWeight: Float
   }
 

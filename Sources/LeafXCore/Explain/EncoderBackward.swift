@@ -1,6 +1,7 @@
 // The hand-written backward pass of a recorded encoder pass (EncoderTape.swift): from
 // `∂target/∂encoded` `[n, d]` to `∂target/∂mel` `[n_mels, 2n]`, the input gradient that
-// integrated gradients (DESIGN §7, `ig`) integrates. No parameter gradients are formed.
+// integrated gradients (docs/methods.md, "Baselines", `ig`) integrates. No parameter gradients are
+// formed.
 //
 // Priorities: correctness first (each step is the exact derivative of the tape's forward;
 // EncoderBackwardTests checks the chain decoder → encoder → log-mel against central finite

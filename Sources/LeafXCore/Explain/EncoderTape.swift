@@ -1,5 +1,5 @@
 // A recorded encoder pass: what the hand-written backward of EncoderBackward.swift needs to
-// take `∂target/∂encoded` down to `∂target/∂log-mel` (DESIGN §7, `ig`).
+// take `∂target/∂encoded` down to `∂target/∂log-mel` (docs/methods.md, "Baselines", `ig`).
 //
 // Priorities: correctness first (the same Conv1D / GELU / LayerNorm / Linear / Attention calls
 // in the same order as `WhisperEncoder.encode`, so the recorded output is the engine's bit for

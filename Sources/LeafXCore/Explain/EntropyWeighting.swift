@@ -2,7 +2,8 @@
   import Glibc
 #endif
 
-/// Entropy-guided head weighting, LEAF-X step 1 (DESIGN §6.1), per row and layer:
+/// Entropy-guided head weighting, LEAF-X step 1 (docs/methods.md, "Entropy weighting"), per row and
+/// layer:
 ///
 /// ```
 /// H_h = −Σ_f A_h[f] · log(A_h[f] + ε)

@@ -1,4 +1,4 @@
-/// Decodes (or takes a given transcript) and explains every written token (DESIGN §5–6):
+/// Decodes (or takes a given transcript) and explains every written token (docs/methods.md):
 /// for each decoded window, one teacher-forced pass over its prompt and tokens records the
 /// attention trace; the chosen method turns it into a distribution over the window's audio
 /// frames per text token; tokens are grouped into words.
@@ -44,7 +44,7 @@ public struct Explainer {
   ///
   /// Streams: each window is explained as soon as it is decoded and its encoder output
   /// dropped, and the log-mel is computed per window, so beyond the PCM and the
-  /// explanations memory stays bounded however long the recording (DESIGN §11).
+  /// explanations memory stays bounded however long the recording (docs/design.md, "Reliability").
   public func explain(_ pcm: [Float], text: String?, methods: [AttributionMethod]) throws -> [Explanation] {
     try options.validate()
     if let text {

@@ -37,8 +37,8 @@ public struct ExplainedWord: Sendable {
     self.silenceCheck = silenceCheck
   }
 
-  /// A word's attribution: the renormalised sum of its tokens' (DESIGN §6.5), their mean
-  /// padding mass.
+  /// A word's attribution: the renormalised sum of its tokens' (docs/methods.md,
+  /// "Per-token output, words and flags"), their mean padding mass.
   static func attribution(of members: [ExplainedToken]) -> TokenAttribution {
     guard let first = members.first else { return TokenAttribution(raw: [], offset: 0, paddingMass: 0) }
     var sum = [Float](repeating: 0, count: first.attribution.values.count)

@@ -1,5 +1,6 @@
 /// Attention captured by another engine (whisper.cpp, ONNX, a decoder-only speech LLM) and
-/// handed to leafx for attribution: the bolt-on level of DESIGN §2. Shapes:
+/// handed to leafx for attribution: the bolt-on level of docs/design.md,
+/// "Bolt-on: attention from another engine". Shapes:
 ///
 /// ```
 /// cross      [L][H][T][K]    probabilities of the T queries over the key axis

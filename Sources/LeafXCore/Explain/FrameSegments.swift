@@ -1,7 +1,7 @@
-/// The features of LIME and KernelSHAP (DESIGN §7): the window's 20 ms audio frames cut into
-/// contiguous segments of `length` frames (100 ms by default; the last one may be shorter).
-/// A feature vector `z` (true = segment kept) becomes a frame mask for `MaskedScorer`, and a
-/// per-segment coefficient becomes a per-frame map by spreading it evenly over its frames,
+/// The features of LIME and KernelSHAP (docs/methods.md, "Baselines"): the window's 20 ms audio
+/// frames cut into contiguous segments of `length` frames (100 ms by default; the last one may be
+/// shorter). A feature vector `z` (true = segment kept) becomes a frame mask for `MaskedScorer`,
+/// and a per-segment coefficient becomes a per-frame map by spreading it evenly over its frames,
 /// so a segment's frames hold its coefficient in total (a shorter last segment is not
 /// inflated).
 struct FrameSegments {

@@ -2,9 +2,10 @@
 /// and the resulting `Δ_l(t) = NLL_t(ablated) − NLL_t(full)`: one teacher-forced pass per
 /// layer, every explained token at once.
 enum LayerAblation: Hashable, Sendable {
-  /// The layer's cross-attention output is zeroed, the residual path kept (DESIGN §6.4, the
-  /// paper's check). Measures whether the model still works without the layer: layer 0 of
-  /// tiny.en costs ~14 nats per token without localising anything (docs/leafx.md).
+  /// The layer's cross-attention output is zeroed, the residual path kept (docs/methods.md,
+  /// "Causal layer reweighting", the paper's check). Measures whether the model still works without
+  /// the layer: layer 0 of tiny.en costs ~14 nats per token without localising anything
+  /// (docs/leafx.md).
   case zero
   /// Every head of the layer attends uniformly to the window's audio frames (none to
   /// padding): the output keeps its scale but loses where it looked. Also breaks the

@@ -1,6 +1,6 @@
 /// Scores a window's explained tokens with parts of its audio removed: the primitive shared
 /// by the perturbation baselines (specmask, LIME, KernelSHAP) and the faithfulness metrics
-/// (deletion, insertion, INF, SaCo) (DESIGN §7–8).
+/// (deletion, insertion, INF, SaCo) (docs/methods.md, "Baselines"; docs/metrics.md).
 ///
 /// A mask keeps or removes each 20 ms audio frame of the window (`keep[j]`, `j < frames`);
 /// removed frames are set, in the log-mel, to the value Whisper's front end gives digital

@@ -17,8 +17,9 @@ protocol AttributionInputs: AnyObject {
   func gradients(_ k: Int, of target: GradientTarget) throws -> CroppedGradients
   /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention output is zeroed.
   func ablationDeltas() throws -> [[Float]]
-  /// `[layer][k]`: increase of token k's NLL when layer l's cross-attention rows are replaced
-  /// by their mean over the explained rows (the product LEAF-X's causal check).
+  /// `[layer][k]`: increase of token k's NLL when, per head, row t of layer l's cross-attention
+  /// is replaced by the mean of rows 0…t, prompt included (`LayerAblation.mean`, the product
+  /// LEAF-X's causal check).
   func meanAblationDeltas() throws -> [[Float]]
   /// Scores the explained tokens with audio frames removed (perturbation methods).
   func maskedScorer() throws -> any MaskedScorer

@@ -1,5 +1,6 @@
 /// Attention rollout through decoder depth with Chefer et al.'s encoder-decoder rules
-/// (ICCV 2021, eqs. 8–11), in the causal orientation of DESIGN §6.3:
+/// (ICCV 2021, eqs. 8–11), in the causal orientation of docs/methods.md,
+/// "Rollout through the decoder":
 ///
 /// ```
 /// R_ss = I (T×T),  R_si = 0 (T×F)                       (R_ii = I: encoder not rolled out)

@@ -2,7 +2,8 @@
   import Glibc
 #endif
 
-/// The attribution of one written token (or word) over the audio (DESIGN §6.5, §12).
+/// The attribution of one written token (or word) over the audio (docs/methods.md,
+/// "Per-token output, words and flags"; docs/json-schema.md).
 public struct TokenAttribution: Sendable {
   /// Global index of the first frame of `values` (frame k covers `[k·0.02, (k+1)·0.02)` s).
   public var offset: Int

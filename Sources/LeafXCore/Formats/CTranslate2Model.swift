@@ -1,4 +1,4 @@
-// The CTranslate2 `model.bin` container (../shared/reference/FORMATS.md §1), read from
+// The CTranslate2 `model.bin` container (docs/model-formats.md, "CTranslate2 model.bin"), read from
 // CTranslate2 @ 0d8bcd36: python/ctranslate2/specs/model_spec.py (`ModelSpec._serialize`),
 // src/models/model.cc (`Model::load`), include/ctranslate2/models/model.h
 // (`current_binary_version = 6`).

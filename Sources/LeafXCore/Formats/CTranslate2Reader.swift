@@ -1,7 +1,7 @@
 // CTranslate2 Whisper directories (what faster-whisper users have): `model.bin`
 // (`CT2ModelFile`), `config.json`, and `tokenizer.json` or `vocabulary.txt`.
 //
-// Name mapping to openai-whisper's state-dict names (../shared/reference/FORMATS.md §3, from
+// Name mapping to openai-whisper's state-dict names (docs/model-formats.md, "Name mapping", from
 // CTranslate2 @ 0d8bcd36 python/ctranslate2/converters/transformers.py `WhisperLoader` and
 // converters/utils.py `fuse_linear`):
 //

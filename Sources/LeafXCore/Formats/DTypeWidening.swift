@@ -1,4 +1,5 @@
-// Widening of stored weight element types to float32 (DESIGN §3: compute in fp32).
+// Widening of stored weight element types to float32 (docs/design.md, "The Whisper engine": compute
+// in fp32).
 //
 // Plain types: f32, f16 (IEEE binary16), bf16, and CTranslate2's int8/int16 weights with a
 // `<name>_scale` companion (x = q / scale, CTranslate2 python/ctranslate2/specs/model_spec.py

@@ -1,4 +1,4 @@
-// whisper.cpp legacy ggml model files (`ggml-*.bin`, ../shared/reference/FORMATS.md §2), as
+// whisper.cpp legacy ggml model files (`ggml-*.bin`, docs/model-formats.md, "whisper.cpp ggml"), as
 // written by whisper.cpp @ f0d2bfbf models/convert-pt-to-ggml.py and read by
 // src/whisper.cpp `whisper_model_load`.
 //

@@ -1,5 +1,5 @@
-/// Loads a Whisper checkpoint from any supported format (DESIGN §4), detecting the format
-/// from the path when it is not given.
+/// Loads a Whisper checkpoint from any supported format (docs/design.md, "Model formats"),
+/// detecting the format from the path when it is not given.
 ///
 /// ```
 /// directory with model.bin          -> .ctranslate2   (also: the model.bin file itself)

@@ -1,4 +1,4 @@
-/// The weight file formats leafx reads (DESIGN §4).
+/// The weight file formats leafx reads (docs/design.md, "Model formats").
 public enum ModelFormat: String, Sendable, CaseIterable {
   /// CTranslate2 directory: model.bin, config.json, vocabulary.txt / tokenizer.json.
   case ctranslate2

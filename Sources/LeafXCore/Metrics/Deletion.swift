@@ -2,7 +2,7 @@
   import Glibc
 #endif
 
-/// Deletion curve of one token's attribution (DESIGN §8; docs/metrics.md): the top r % of the
+/// Deletion curve of one token's attribution (docs/metrics.md): the top r % of the
 /// window's frames (FrameRanking) are replaced by silence, r = 0, 10, …, 50, with the decoded
 /// prefix held fixed, and the target's probability is followed.
 ///

@@ -1,5 +1,5 @@
 /// INF, the infidelity of an attribution (Yeh et al. 2019, "On the (in)fidelity and
-/// sensitivity of explanations", eq. 2; DESIGN §8; docs/metrics.md), with random frame-group
+/// sensitivity of explanations", eq. 2; docs/metrics.md), with random frame-group
 /// removals as the perturbations and the attribution rescaled by its optimal β (Captum's
 /// `infidelity(..., normalize=True)`), so any positive rescaling of the map scores the same.
 ///

@@ -2,7 +2,7 @@
   import Glibc
 #endif
 
-/// Insertion curve of one token's attribution (DESIGN §8; docs/metrics.md): start from the
+/// Insertion curve of one token's attribution (docs/metrics.md): start from the
 /// window with every audio frame replaced by silence and put back the top r % frames
 /// (FrameRanking), r = 10, …, 50, the decoded prefix held fixed.
 ///

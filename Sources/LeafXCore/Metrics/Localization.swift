@@ -1,4 +1,4 @@
-/// Word localisation metrics (DESIGN §8) of one word's attribution against its aligned span
+/// Word localisation metrics (docs/metrics.md) of one word's attribution against its aligned span
 /// S = [start, end] seconds, widened by `tolerance` (50 ms) on each side. A frame k
 /// (20 ms, covering [0.02k, 0.02(k+1))) is inside when its centre is.
 ///

@@ -1,5 +1,5 @@
 /// SaCo, the salience-guided faithfulness coefficient (Wu et al., CVPR 2024, "On the
-/// Faithfulness of Vision Transformer Explanations", Algorithm 1; DESIGN §8;
+/// Faithfulness of Vision Transformer Explanations", Algorithm 1; docs/metrics.md;
 /// docs/metrics.md): frames are ranked by attribution and cut into K = 10 groups of (nearly)
 /// equal size; each group alone is replaced by silence; a faithful map gives the groups it
 /// ranks higher the larger effects.

@@ -1,4 +1,4 @@
-/// SPR, the sparsity of an attribution (DESIGN §8; docs/metrics.md): the share of its mass in
+/// SPR, the sparsity of an attribution (docs/metrics.md): the share of its mass in
 /// its top 5 % of frames.
 ///
 /// ```

@@ -2,7 +2,7 @@
   import Glibc
 #endif
 
-/// STAB, the stability of an attribution (DESIGN §8; docs/metrics.md): the recording is
+/// STAB, the stability of an attribution (docs/metrics.md): the recording is
 /// perturbed, decoded and explained again, and each token decoded identically is compared
 /// with its original attribution by cosine similarity over the global 20 ms frame grid.
 ///

@@ -2,8 +2,8 @@
   import Glibc
 #endif
 
-/// Resolves `-m` arguments (DESIGN §12): a path to a model directory or ggml file, or a
-/// name (`tiny.en`, `base`) looked up in the model cache `$LEAFX_MODELS`
+/// Resolves `-m` arguments (docs/cli.md, "Models and the cache"): a path to a model directory or
+/// ggml file, or a name (`tiny.en`, `base`) looked up in the model cache `$LEAFX_MODELS`
 /// (default `~/.cache/leafx/models`, filled by `make models`).
 public enum ModelCache {
   /// The default model when none is named.

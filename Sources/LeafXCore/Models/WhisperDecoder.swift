@@ -1,4 +1,4 @@
-/// Whisper's text decoder (DESIGN §3):
+/// Whisper's text decoder (docs/design.md, "The Whisper engine"):
 ///
 /// ```
 /// x = token_embedding[tokens] + positional[offset ..< offset + n]
@@ -77,7 +77,7 @@ public struct WhisperDecoder: Sendable {
     /// Called per layer and head with the cross-attention probabilities `[n, frames]`.
     public var crossAttention: ((_ layer: Int, _ head: Int, _ p: UnsafeBufferPointer<Float>) -> Void)?
     /// Layers whose cross-attention output is zeroed (residual path kept): the causal
-    /// ablation of DESIGN §6.4.
+    /// ablation of docs/methods.md, "Causal layer reweighting".
     public var ablatedCrossLayers: Set<Int> = []
 
     public init(

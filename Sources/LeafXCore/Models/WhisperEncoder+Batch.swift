@@ -1,8 +1,8 @@
 /// Several windows through the encoder at once (the perturbation baselines score hundreds
-/// of masked copies of one window, DESIGN §7 and §10): the B windows' rows are stacked,
-/// `[B·n_audio_ctx, d]`, so every linear layer and MLP is one sgemm with M = B·n_audio_ctx
-/// (the weights are packed once per batch instead of once per window); attention, which
-/// mixes rows, runs per window on its block of rows. Each window's output equals
+/// of masked copies of one window, docs/methods.md, "Baselines"; docs/design.md, "Performance"):
+/// the B windows' rows are stacked, `[B·n_audio_ctx, d]`, so every linear layer and MLP is one
+/// sgemm with M = B·n_audio_ctx (the weights are packed once per batch instead of once per window);
+/// attention, which mixes rows, runs per window on its block of rows. Each window's output equals
 /// `encode(_:)`'s up to float rounding (the same products in a different blocking).
 extension WhisperEncoder {
   /// Encodes `mels.count` windows, each `[n_mels, 2·n_audio_ctx]`; returns each `[n_audio_ctx, d]`.

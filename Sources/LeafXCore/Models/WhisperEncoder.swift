@@ -1,4 +1,4 @@
-/// Whisper's audio encoder (DESIGN §3):
+/// Whisper's audio encoder (docs/design.md, "The Whisper engine"):
 ///
 /// ```
 /// x = gelu(conv1(mel));  x = gelu(conv2(x))          (stride 2: 3000 → 1500 frames)

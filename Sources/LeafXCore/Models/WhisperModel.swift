@@ -1,5 +1,5 @@
 /// A loaded Whisper model: encoder, decoder, tokenizer and generation settings. Immutable
-/// after load, so one instance is shared by every thread (DESIGN §2).
+/// after load, so one instance is shared by every thread (docs/design.md, "The C ABI").
 public final class WhisperModel: Sendable {
   public let format: ModelFormat
   public let path: String

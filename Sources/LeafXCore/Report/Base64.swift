@@ -1,5 +1,5 @@
 /// Base64 (RFC 4648 §4, standard alphabet, `=` padding) for the data the HTML report embeds:
-/// the audio, the spectrogram. Foundation is not used in the core (DESIGN §2).
+/// the audio, the spectrogram. Foundation is not used in the core (docs/design.md, "The C ABI").
 public enum Base64 {
   static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 

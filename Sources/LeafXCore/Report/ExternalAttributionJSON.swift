@@ -1,5 +1,5 @@
 /// JSON of attributions computed from attention captured elsewhere
-/// (`leafx_explain_attention` + `leafx_result_to_json`): the token part of DESIGN §12's schema.
+/// (`leafx_explain_attention` + `leafx_result_to_json`): the token part of docs/json-schema.md.
 public enum ExternalAttributionJSON {
   public static func render(_ attributions: [TokenAttribution], tokenIDs: [Int32]?) -> String {
     let frame = attributions.first?.frameSeconds ?? TokenAttribution.whisperFrameSeconds

@@ -3,7 +3,7 @@
 #endif
 
 /// Minimal JSON text writing for leafx's outputs (no Foundation): string quoting and
-/// number formatting with the conventions the JSON schema of DESIGN §12 uses.
+/// number formatting with the conventions docs/json-schema.md uses.
 public enum JSONText {
   /// A JSON string literal.
   public static func quoted(_ text: String) -> String {

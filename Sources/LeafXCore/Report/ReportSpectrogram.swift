@@ -1,5 +1,6 @@
 /// The spectrogram the HTML report draws: the log-mel the model sees (`WhisperModel.features`,
-/// DESIGN §3), pooled onto the 20 ms frames the attributions use and quantised to bytes.
+/// docs/design.md, "The Whisper engine"), pooled onto the 20 ms frames the attributions use and
+/// quantised to bytes.
 public struct ReportSpectrogram: Sendable, Equatable {
   /// Mel bins per frame (80 or 128), lowest frequency first.
   public var nMels: Int

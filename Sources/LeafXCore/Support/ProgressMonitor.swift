@@ -1,4 +1,4 @@
-/// Progress reporting and cancellation of one long call (DESIGN §2, optional callbacks).
+/// Progress reporting and cancellation of one long call (docs/design.md, "Callbacks").
 ///
 /// Progress is the fraction of the recording processed, clamped to [0, 1] and never
 /// reported lower than before (the callback sees a monotone sequence), with the stage that

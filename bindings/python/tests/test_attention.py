@@ -1,5 +1,6 @@
 """leafx.explain_attention (the bolt-on level) against values computed here from the
-definitions of DESIGN §7, on attention that did not come from leafx's engine."""
+definitions of docs/methods.md, "Baselines", on attention that did not come from leafx's
+engine."""
 import numpy as np
 import pytest
 

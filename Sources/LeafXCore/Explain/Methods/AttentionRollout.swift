@@ -1,6 +1,6 @@
-/// Attention rollout (Abnar & Zuidema 2020, with Chefer's encoder-decoder rule 10; DESIGN §7):
-/// the mean-head self- and cross-attention of each layer rolled out through depth. The same
-/// rules as LEAF-X without its entropy weighting or gradients.
+/// Attention rollout (Abnar & Zuidema 2020, with Chefer's encoder-decoder rule 10; docs/methods.md,
+/// "Baselines"): the mean-head self- and cross-attention of each layer rolled out through depth.
+/// The same rules as LEAF-X without its entropy weighting or gradients.
 enum AttentionRollout {
   static func attributions(_ trace: AttentionTrace, rows: [Int], layers: Range<Int>) -> [[Float]] {
     let t = trace.count

@@ -1,6 +1,6 @@
-/// Gradient-weighted rollout, Chefer et al. ICCV 2021's generic rules (DESIGN §7; the
-/// paper's "SaCo" row): per layer, `Ā = mean_h (∂logit(y_t)/∂A ⊙ A)⁺` for cross- and
-/// self-attention, rolled out with the same rules as LEAF-X; one rollout per token, with that
+/// Gradient-weighted rollout, Chefer et al. ICCV 2021's generic rules (docs/methods.md,
+/// "Baselines"; the paper's "SaCo" row): per layer, `Ā = mean_h (∂logit(y_t)/∂A ⊙ A)⁺` for cross-
+/// and self-attention, rolled out with the same rules as LEAF-X; one rollout per token, with that
 /// token's gradients. Unlike LEAF-X's modulation, the maps are not renormalised, so the
 /// gradient magnitudes weigh the layers, and the
 /// attention is the model's raw probability (not renormalised over the audio frames).

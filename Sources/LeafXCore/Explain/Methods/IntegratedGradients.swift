@@ -1,6 +1,6 @@
-// Integrated gradients on the log-mel input (DESIGN §7, `ig`): Sundararajan, Taly, Yan,
-// "Axiomatic Attribution for Deep Networks", ICML 2017, eq. 1, with Gauss–Legendre quadrature
-// of the path integral.
+// Integrated gradients on the log-mel input (docs/methods.md, "Baselines", `ig`): Sundararajan,
+// Taly, Yan, "Axiomatic Attribution for Deep Networks", ICML 2017, eq. 1, with Gauss–Legendre
+// quadrature of the path integral.
 //
 // ```
 // x   the window's encoder input [n_mels, 2n];   x' the same window with every audio frame

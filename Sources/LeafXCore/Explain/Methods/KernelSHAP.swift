@@ -1,5 +1,5 @@
-/// `kernelshap` (Lundberg & Lee 2017, Theorem 2; DESIGN §7): Shapley values of log p(y_t)
-/// over M segments of 100 ms (`FrameSegments`), a removed segment set to silence, by the
+/// `kernelshap` (Lundberg & Lee 2017, Theorem 2; docs/methods.md, "Baselines"): Shapley values of
+/// log p(y_t) over M segments of 100 ms (`FrameSegments`), a removed segment set to silence, by the
 /// Shapley-kernel weighted regression with the two anchors as exact constraints:
 ///
 /// ```

@@ -2,9 +2,9 @@
   import Glibc
 #endif
 
-/// `lime` (Ribeiro et al. 2016; DESIGN §7): a weighted linear surrogate of log p(y_t) over
-/// 100 ms segments (`FrameSegments`), fitted on random segment masks, as `lime_image` does
-/// (lime 0.2.0.1, lime/lime_image.py `data_labels` and lime/lime_base.py
+/// `lime` (Ribeiro et al. 2016; docs/methods.md, "Baselines"): a weighted linear surrogate of log
+/// p(y_t) over 100 ms segments (`FrameSegments`), fitted on random segment masks, as `lime_image`
+/// does (lime 0.2.0.1, lime/lime_image.py `data_labels` and lime/lime_base.py
 /// `explain_instance_with_data`):
 ///
 /// ```

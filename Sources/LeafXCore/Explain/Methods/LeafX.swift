@@ -8,11 +8,11 @@
 /// For explained row t and each decoder layer l of the depth (default: the last third,
 /// ⌈L/3⌉ layers: where the cross-attention follows the current word):
 ///
-/// 1. Entropy-guided, padding- and sink-aware head weighting (DESIGN §6.1 plus two factors):
-///    `w_h ∝ (1 − pad_h[t]) · (1 − sink_h[t]) · exp(−H_h[t] / τ)`, `Ā_l[t] = Σ_h w_h A_h[t]`,
-///    with H the entropy of the head's row over the audio frames, pad_h[t] the share of its
-///    raw row on padding, and `sink_h[t] = Σ_f min_{explained rows r ≤ t} A_h[r, f]` the part
-///    of the row the head has given every token so far (0 for the first token). A head that
+/// 1. Entropy-guided, padding- and sink-aware head weighting (docs/methods.md, "Entropy weighting",
+///    plus two factors): `w_h ∝ (1 − pad_h[t]) · (1 − sink_h[t]) · exp(−H_h[t] / τ)`,
+///    `Ā_l[t] = Σ_h w_h A_h[t]`, with H the entropy of the head's row over the audio frames, pad_h[t] the share
+///    of its raw row on padding, and `sink_h[t] = Σ_f min_{explained rows r ≤ t} A_h[r, f]` the
+///    part of the row the head has given every token so far (0 for the first token). A head that
 ///    looks at padding, or at the same frames whatever the word (an attention sink: base's
 ///    layer-5 head 2 has sink mass 0.64 and the lowest entropy, so plain entropy weighting
 ///    gives it 43 % of the layer), is not looking at this word, however focused.
@@ -27,9 +27,9 @@
 ///    other words' cross-attention into the token (measured: both cost localisation). The
 ///    self-attention paths are therefore the residual ones (identity).
 /// 4. (`-causal`) Causal layer reweighting by mean ablation: `α_l(t) ∝ max(Δ_l(t), 0)` with
-///    Δ_l(t) the increase of token t's NLL when layer l's cross-attention rows are replaced
-///    by their mean over the window's tokens (WindowContext.meanAblationDeltas): what the
-///    token loses when the layer no longer knows *where* to look, instead of DESIGN §6.4's
+///    Δ_l(t) the increase of token t's NLL when, per head, row t of layer l's cross-attention
+///    is replaced by the mean of rows 0…t (LayerAblation.mean): what the
+///    token loses when the layer no longer knows *where* to look, instead of the paper's
 ///    zeroing, which measures that the model breaks without the layer. Uniform otherwise.
 /// 5. Encoder positions on the audio's time axis: the combined map, over encoder positions,
 ///    is spread over the 20 ms frames each position hears (EncoderFootprint: the conv

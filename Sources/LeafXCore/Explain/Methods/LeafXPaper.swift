@@ -1,4 +1,4 @@
-/// LEAF-X exactly as the paper writes it (DESIGN §6):
+/// LEAF-X exactly as the paper writes it (docs/methods.md, "The paper's LEAF-X"):
 ///
 /// 1. entropy weighting of the heads of every layer's cross- and self-attention, per row;
 /// 2. (`-grad`) before that, gradient modulation `A ← rownorm((∂log p(y_t)/∂A ⊙ A)⁺)`,

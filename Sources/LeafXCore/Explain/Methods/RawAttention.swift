@@ -1,5 +1,6 @@
-/// Raw attention baselines (DESIGN §7): `raa` is the last decoder layer's cross-attention
-/// averaged over heads; `raa-mean` averages every layer and head. No rollout, no gradient.
+/// Raw attention baselines (docs/methods.md, "Baselines"): `raa` is the last decoder layer's
+/// cross-attention averaged over heads; `raa-mean` averages every layer and head. No rollout, no
+/// gradient.
 enum RawAttention {
   /// Row `row` of the mean over the given layers' heads of the raw (uncropped) probabilities,
   /// restricted to the audio frames, `[F]` (renormalised later): heads that put mass on

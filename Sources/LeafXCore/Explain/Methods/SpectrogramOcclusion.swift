@@ -1,6 +1,6 @@
-/// `specmask`, occlusion on the log-mel (DESIGN §7): a window of `window` 20 ms frames slides
-/// over the audio with stride `stride`; each position is scored with its frames set to
-/// silence, and a frame's attribution is the mean drop of log p(y_t) over the positions that
+/// `specmask`, occlusion on the log-mel (docs/methods.md, "Baselines"): a window of `window` 20 ms
+/// frames slides over the audio with stride `stride`; each position is scored with its frames set
+/// to silence, and a frame's attribution is the mean drop of log p(y_t) over the positions that
 /// cover it:
 ///
 /// ```

@@ -1,6 +1,7 @@
-// Transformer Attribution (DESIGN §7, `ta`): Chefer, Gur, Wolf, "Transformer Interpretability
-// Beyond Attention Visualization", CVPR 2021, eqs. 13–14 (per layer `Ā = E_h[(∇A ⊙ R_A)⁺]`,
-// then rollout), adapted to Whisper's decoder. AN ADAPTATION, not the paper's full LRP:
+// Transformer Attribution (docs/methods.md, "Baselines", `ta`): Chefer, Gur, Wolf, "Transformer
+// Interpretability Beyond Attention Visualization", CVPR 2021, eqs. 13–14 (per layer
+// `Ā = E_h[(∇A ⊙ R_A)⁺]`, then rollout), adapted to Whisper's decoder. AN ADAPTATION, not the
+// paper's full LRP:
 //
 // What the paper does: R_A is the LRP relevance of each attention map, obtained by one
 // relevance pass from the output down through every layer (LRP-αβ with α = 1, β = 0 on linear
