@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(pkg-config gcc g++ make binutils libopenblas-dev libfftw3-dev libsndfile1-dev libsoxr-dev zlib1g-dev)
-# Test-only tools: valgrind for the C drivers' leak checks, chromium (headless) for the HTML report test.
-if [ "${1:-}" = "--test" ]; then packages+=(valgrind chromium); fi
+# Test-only tools: valgrind for the C drivers' leak checks, chromium (headless) for the HTML report
+# test, jq for the shell example (examples/shell/flagged-words.sh).
+if [ "${1:-}" = "--test" ]; then packages+=(valgrind chromium jq); fi
 # Debian's python3 splits venv and ensurepip into python3-venv.
 if ! command -v python3 >/dev/null 2>&1; then
   packages+=(python3 python3-venv)
