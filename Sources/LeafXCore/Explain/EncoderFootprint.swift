@@ -1,5 +1,5 @@
 /// Where an encoder position listens, on the 20 ms frame grid (the corrected LEAF-X's time
-/// axis; docs/leafx.md, "Encoder footprint").
+/// axis; docs/leafx.md, "The corrected LEAF-X", item 5).
 ///
 /// Cross-attention is over encoder positions, not over 20 ms frames. Position j is computed
 /// from mel frames 2j−2 … 2j+2 (conv1: kernel 3, stride 1; conv2: kernel 3, stride 2; so
