@@ -7,10 +7,18 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Compare explanation methods on utterances with aligned word timings (LEAF-XBench).",
     discussion: """
-      MANIFEST is JSON Lines as ../shared/data/dev/manifest.jsonl (id, audio, \
-      text, words with start/end). Each utterance is decoded greedily once and \
-      explained with every method; the metrics (docs/metrics.md, DESIGN §8) \
-      are averaged per utterance, then over utterances:
+      MANIFEST is JSON Lines, one utterance per line with four required fields: \
+      "id", "audio" (the file, relative to the manifest's folder), "text" (the \
+      reference transcript) and "words" (each with "word", "start" and "end" in \
+      seconds); other fields are ignored. Two utterances:
+
+      {"id":"1","audio":"1.wav","text":"I","words":[{"word":"I","start":0,"end":1}]}
+      {"id":"2","audio":"2.wav","text":"A","words":[{"word":"A","start":1,"end":2}]}
+
+      The repository's dev set is Tests/data/dev/manifest.jsonl (33 utterances; \
+      docs/cli.md describes the format). Each utterance is decoded greedily once \
+      and explained with every method; the metrics (docs/metrics.md) are \
+      averaged per utterance, then over utterances:
 
         deletion      D-AOPC (lower is better), AOPC: top 10..50 % removed
         insertion     insertion AUC: from silence, top 10..50 % put back
@@ -30,7 +38,8 @@ struct BenchCommand: ParsableCommand {
       normalisation across the methods (1 = best). Per-utterance results are \
       appended to --results (default: next to -o, extension .results.jsonl) \
       as each utterance finishes; the same command again resumes, and added \
-      methods are the only ones computed.
+      methods are the only ones computed. The results name the model by the file \
+      name of -m (tiny.en); --full-paths stores its absolute path instead.
 
       Examples:
         leafx bench manifest.jsonl --methods raa,grad-rollout,random --limit 5
@@ -110,8 +119,13 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "No progress on stderr.")
   var quiet = false
 
+  @Flag(help: "Name the model in the results by its absolute path, not only its file name.")
+  var fullPaths = false
+
   func run() throws {
-    let parsedMethods = try methods.split(separator: ",").map { try AttributionMethod.named(String($0).stripped) }
+    let parsedMethods = try namingOptions(["method": "--methods"]) {
+      try methods.split(separator: ",").map { try AttributionMethod.named(String($0).stripped) }
+    }
     guard !parsedMethods.isEmpty else {
       throw LeafXError.invalidArgument(argument: "--methods", reason: "no method given")
     }
@@ -188,8 +202,13 @@ struct BenchCommand: ParsableCommand {
     return rows
   }
 
-  /// The model's name in the results' configuration.
-  var modelName: String { model.model ?? "tiny.en" }
+  /// The model's name in the results' configuration: the file name of -m (the name of a
+  /// cached model as given), or with --full-paths the absolute path it resolves to.
+  var modelName: String {
+    let given = model.model ?? ModelCache.defaultModel
+    guard fullPaths else { return OutputPaths.fileName(given) }
+    return OutputPaths.absolute((try? ModelCache.resolve(given)) ?? given)
+  }
 
   /// `dir/name.md` → `dir/name.results.jsonl`.
   static func resultsPath(next output: String) -> String {

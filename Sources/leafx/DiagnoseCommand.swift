@@ -54,6 +54,10 @@ struct DiagnoseCommand: ParsableCommand {
   var noGradients = false
 
   func run() throws {
+    try namingOptions(text == nil ? ["tau": "--tau"] : ["tau": "--tau", "text": "--text"]) { try diagnose() }
+  }
+
+  func diagnose() throws {
     let options = ExplainOptions(method: .leafxPaper, tau: tau)
     try options.validate()
     let whisper = try model.load()

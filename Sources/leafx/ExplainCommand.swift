@@ -13,12 +13,16 @@ struct ExplainCommand: ParsableCommand {
 
       Methods: \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")).
 
-      Formats: json (DESIGN §12's schema), csv (one row per token and frame), text (a word \
+      Formats: json (the schema below), csv (one row per token and frame), text (a word \
       table with half-mass spans), html (a self-contained report to open in a browser: the \
       spectrogram, the transcript shaded by how well grounded each word is, the tokens × time \
       heatmap, the half-mass spans and the audit flags with their reasons; click a word to \
       highlight its attribution and hear it; the audio is embedded, nothing is fetched), svg \
       (the tokens × time heatmap alone, for papers and tickets).
+
+      JSON output: docs/json-schema.md. The json, html and svg outputs name the audio and \
+      the model by their file names (jfk.wav, tiny.en); --full-paths writes their absolute \
+      paths.
 
       Examples:
         leafx explain data/jfk.wav -o jfk.json
@@ -78,7 +82,16 @@ struct ExplainCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
   var output: String = "-"
 
+  @Flag(help: "Write the audio's and model's absolute paths, not only their file names.")
+  var fullPaths = false
+
   func run() throws {
+    var flags = ["method": "--method", "beam_size": "--beam", "language": "--language"]
+    if text != nil { flags["text"] = "--text" }
+    try namingOptions(flags) { try explain() }
+  }
+
+  func explain() throws {
     guard let parsedDepth = RolloutDepth(rawValue: depth) else {
       throw LeafXError.invalidArgument(
         argument: "--depth", reason: "\"\(depth)\"; one of \(RolloutDepth.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -94,13 +107,15 @@ struct ExplainCommand: ParsableCommand {
     let whisper = try model.load()
     let decoded = try AudioDecoder.load(path: audio)
     let explanation = try Explainer(model: whisper, options: options, decoding: decoding).explain(decoded.samples, text: text)
+    let paths = OutputPaths(full: fullPaths)
     let rendered: String
     switch format {
-    case .json: rendered = ExplanationJSON.render(explanation, model: whisper, audioPath: audio) + "\n"
+    case .json: rendered = ExplanationJSON.render(explanation, model: whisper, audioPath: audio, paths: paths) + "\n"
     case .csv: rendered = ExplanationCSV.render(explanation)
     case .text: rendered = ExplanationText.render(explanation)
-    case .html: rendered = try HTMLReport.render(explanation, model: whisper, audioPath: audio, pcm: decoded.samples)
-    case .svg: rendered = HeatmapSVG.render(explanation, title: audio)
+    case .html:
+      rendered = try HTMLReport.render(explanation, model: whisper, audioPath: audio, pcm: decoded.samples, paths: paths)
+    case .svg: rendered = HeatmapSVG.render(explanation, title: paths.render(audio))
     }
     try OutputFile.write(Array(rendered.utf8), to: output)
   }
@@ -128,14 +143,14 @@ struct PerturbationOptions: ParsableArguments {
     options.segmentFrames = segment
   }
 
-  /// `options.validate()`, with errors naming the command-line flag.
+  /// `options.validate()`, with errors naming the command-line flag (`explain` and `bench`
+  /// both have these and --tau, --steps).
   func validate(_ options: ExplainOptions) throws {
-    let flags = ["window_frames": "--window", "stride_frames": "--stride", "n_samples": "--samples", "segment_frames": "--segment"]
-    do {
-      try options.validate()
-    } catch LeafXError.invalidArgument(let argument, let reason) where flags[argument] != nil {
-      throw LeafXError.invalidArgument(argument: flags[argument]!, reason: reason)
-    }
+    let flags = [
+      "window_frames": "--window", "stride_frames": "--stride", "n_samples": "--samples", "segment_frames": "--segment",
+      "tau": "--tau", "steps": "--steps",
+    ]
+    try namingOptions(flags) { try options.validate() }
   }
 }
 

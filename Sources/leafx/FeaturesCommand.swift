@@ -9,7 +9,8 @@ struct FeaturesCommand: ParsableCommand {
     discussion: """
       Decodes AUDIO (any format libsndfile reads), converts it to 16 kHz mono and writes the \
       log-mel spectrogram, [n_mels, n_frames] with 100 frames per second, exactly as \
-      faster-whisper's FeatureExtractor computes it.
+      faster-whisper's FeatureExtractor computes it. The json format names AUDIO by its file \
+      name; --full-paths writes its absolute path.
 
       Examples:
         leafx features data/jfk.wav -o jfk.npy
@@ -31,9 +32,12 @@ struct FeaturesCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output file ('-' for standard output).")
   var output: String
 
+  @Flag(help: "In json output, write the audio's absolute path, not only its file name.")
+  var fullPaths = false
+
   func run() throws {
     let options = MelOptions(nMels: mels, paddingSamples: padding)
-    try options.validate()
+    try namingOptions(["n_mels": "--mels", "padding_samples": "--padding"]) { try options.validate() }
     let decoded = try AudioDecoder.load(path: audio)
     let mel = try decoded.samples.withUnsafeBufferPointer {
       try LogMel.compute($0, options: options)
@@ -49,7 +53,7 @@ struct FeaturesCommand: ParsableCommand {
   }
 
   private func featuresJSON(_ mel: MelSpectrogram) -> String {
-    var text = "{\"audio\": \(JSONText.quoted(audio)), \"n_mels\": \(mel.nMels), "
+    var text = "{\"audio\": \(JSONText.quoted(OutputPaths(full: fullPaths).render(audio))), \"n_mels\": \(mel.nMels), "
     text += "\"n_frames\": \(mel.nFrames), \"frame_seconds\": 0.01, \"values\": ["
     for m in 0..<mel.nMels {
       if m > 0 { text += ", " }

@@ -7,7 +7,8 @@ struct InfoCommand: ParsableCommand {
     commandName: "info",
     abstract: "Describe a Whisper model: format, sizes, vocabulary.",
     discussion: """
-      MODEL is a CTranslate2 or Hugging Face directory, a ggml file, or a cached name.
+      MODEL is a CTranslate2 or Hugging Face directory, a ggml file, or a cached name. \
+      The path is shown as the model's file name; --full-paths shows where it was found.
 
       Examples:
         leafx info tiny.en
@@ -20,17 +21,21 @@ struct InfoCommand: ParsableCommand {
   @Option(help: "Output format: text or json.")
   var format: InfoFormat = .text
 
+  @Flag(help: "Show the model's absolute path, not only its file name.")
+  var fullPaths = false
+
   func run() throws {
     let whisper = try WhisperModel.load(path: try ModelCache.resolve(model))
+    let paths = OutputPaths(full: fullPaths)
     let d = whisper.dimensions
     let text: String
     switch format {
     case .json:
-      text = TranscriptJSON.modelJSON(whisper) + "\n"
+      text = TranscriptJSON.modelJSON(whisper, paths: paths) + "\n"
     case .text:
       text = """
         model        \(whisper.name)
-        path         \(whisper.path)
+        path         \(paths.render(whisper.path))
         format       \(whisper.format.rawValue)
         vocabulary   \(d.nVocab) tokens, \(whisper.tokenizer.isMultilingual ? "multilingual (\(whisper.tokenizer.allLanguageCodes.count) languages)" : "English-only")
         audio        \(d.nMels) mel bins, \(d.nAudioCtx) positions, width \(d.nAudioState), \(d.nAudioHead) heads, \(d.nAudioLayer) layers

@@ -11,6 +11,9 @@ struct TranscribeCommand: ParsableCommand {
       beam search of 5, temperature fallback (0, 0.2, …, 1.0), no-speech detection, 30 s \
       windows conditioned on the previous text.
 
+      The json format names the audio and the model by their file names (jfk.wav, \
+      tiny.en); --full-paths writes their absolute paths.
+
       Examples:
         leafx transcribe data/jfk.wav
         leafx transcribe talk.flac -m base --task translate --format srt -o talk.srt
@@ -46,7 +49,16 @@ struct TranscribeCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
   var output: String = "-"
 
+  @Flag(help: "In json output, write the audio's and model's absolute paths, not only their file names.")
+  var fullPaths = false
+
   func run() throws {
+    try namingOptions(["beam_size": "--beam", "temperature": "--temperature", "language": "--language"]) {
+      try transcribe()
+    }
+  }
+
+  func transcribe() throws {
     var options = DecodingOptions()
     options.beamSize = beam
     options.language = language
@@ -68,7 +80,8 @@ struct TranscribeCommand: ParsableCommand {
       let decoded = try AudioDecoder.load(path: path)
       let transcript = try Transcriber(model: whisper, options: options).transcribe(decoded.samples)
       text += TranscriptFormatter.format(
-        transcript, as: format, audioPath: path, model: whisper, timestamps: timestamps)
+        transcript, as: format, audioPath: path, model: whisper, timestamps: timestamps,
+        paths: OutputPaths(full: fullPaths))
     }
     try OutputFile.write(Array(text.utf8), to: output)
   }

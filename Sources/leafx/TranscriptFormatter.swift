@@ -3,7 +3,8 @@ import LeafXCore
 /// Renders transcripts as text, JSON, SubRip or WebVTT.
 enum TranscriptFormatter {
   static func format(
-    _ t: Transcript, as format: TranscriptFormat, audioPath: String, model: WhisperModel, timestamps: Bool
+    _ t: Transcript, as format: TranscriptFormat, audioPath: String, model: WhisperModel, timestamps: Bool,
+    paths: OutputPaths = .names
   ) -> String {
     switch format {
     case .text:
@@ -19,7 +20,7 @@ enum TranscriptFormatter {
       return "WEBVTT\n\n"
         + t.segments.map { "\(clock($0.start, ".", hours: true)) --> \(clock($0.end, ".", hours: true))\n\($0.text.stripped)\n\n" }.joined()
     case .json:
-      return TranscriptJSON.render(t, model: model, audioPath: audioPath) + "\n"
+      return TranscriptJSON.render(t, model: model, audioPath: audioPath, paths: paths) + "\n"
     }
   }
 

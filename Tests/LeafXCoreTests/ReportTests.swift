@@ -119,4 +119,46 @@ struct ReportTests {
     #expect(page.components(separatedBy: "<script").count - 1 == 5)
     #expect(!page.contains("http://") && !page.contains("https://"))
   }
+
+  @Test func outputPathsNameFilesOrMakeThemAbsolute() {
+    #expect(OutputPaths.names.render("/home/someone/calls/jfk.wav") == "jfk.wav")
+    #expect(OutputPaths.names.render("models/tiny.en/") == "tiny.en")
+    #expect(OutputPaths.names.render("jfk.wav") == "jfk.wav")
+    #expect(OutputPaths.full.render("/a/./b/../c.wav") == "/a/c.wav")
+    let cwd = OutputPaths.workingDirectory() ?? "/"
+    #expect(OutputPaths.full.render("data/jfk.wav") == (cwd == "/" ? "" : cwd) + "/data/jfk.wav")
+    // "." names the working directory, not ".".
+    #expect(OutputPaths.names.render(".") == OutputPaths.fileName(cwd))
+  }
+
+  /// The JSON (and the HTML page, which embeds it) names the audio and the model by their file
+  /// names unless asked for full paths: no absolute path of the machine by default.
+  @Test func jsonCarriesFileNamesUnlessFullPathsAreAsked() throws {
+    let model = try TinyEnJFKFixture.loaded.get().0
+    #expect(model.path.hasPrefix("/") || model.path.contains("/"))
+    let audio = "/home/someone/private/calls/jfk.wav"
+    let e = Self.toyExplanation()
+    let named = ExplanationJSON.render(e, model: model, audioPath: audio)
+    #expect(named.contains("\"audio\": {\"path\": \"jfk.wav\""))
+    #expect(named.contains("\"path\": \"tiny.en\""))
+    #expect(!named.contains("/home/someone") && !named.contains(model.path))
+    let full = ExplanationJSON.render(e, model: model, audioPath: audio, paths: .full)
+    #expect(full.contains("\"audio\": {\"path\": \"\(audio)\""))
+    #expect(full.contains("\"path\": \"\(OutputPaths.absolute(model.path))\""))
+    let pcm = [Float](repeating: 0, count: 16_000)
+    let page = try HTMLReport.render(e, model: model, audioPath: audio, pcm: pcm)
+    #expect(page.contains("<title>leafx · jfk.wav</title>"))
+    #expect(!page.contains("/home/someone") && !page.contains(model.path))
+    let fullPage = try HTMLReport.render(e, model: model, audioPath: audio, pcm: pcm, paths: .full)
+    #expect(fullPage.contains("<title>leafx · \(audio)</title>") && fullPage.contains(OutputPaths.absolute(model.path)))
+
+    let transcript = Transcript(language: "en", languageProbability: 1, segments: [], duration: 1)
+    let plain = TranscriptJSON.render(transcript, model: model, audioPath: audio)
+    #expect(plain.contains("\"audio\": {\"path\": \"jfk.wav\"") && !plain.contains("/home/someone"))
+    #expect(!plain.contains(model.path))
+    #expect(TranscriptJSON.render(transcript, model: model, audioPath: audio, paths: .full).contains(audio))
+    // The C ABI's JSON has no audio path at all, and the model by name.
+    let abi = TranscriptJSON.render(transcript, model: model, audioPath: nil)
+    #expect(abi.contains("\"audio\": {\"path\": null") && !abi.contains(model.path))
+  }
 }

@@ -189,7 +189,8 @@ def transcribe(paths, model, *options):
         assert len(objects) == len(paths), (
             f"leafx wrote {len(objects)} JSON objects for {len(paths)} files\n{result.stderr[-2000:]}")
         for obj, path in zip(objects, paths):
-            assert os.path.abspath(audio_path(obj)) == os.path.abspath(str(path)), (obj["audio"], path)
+            # The JSON names the audio by its file name (no --full-paths).
+            assert audio_path(obj) == os.path.basename(str(path)), (obj["audio"], path)
         _TRANSCRIPTS[key] = objects
     return _TRANSCRIPTS[key]
 

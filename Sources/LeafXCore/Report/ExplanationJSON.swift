@@ -1,14 +1,18 @@
-/// The JSON of DESIGN §12 (`leafx explain --format json`, `leafx_result_to_json` on an
+/// The JSON of docs/json-schema.md (`leafx explain --format json`, `leafx_result_to_json` on an
 /// explained result): model, audio, method and parameters, the text, and per token and per
 /// word the attribution over the audio frames of its window with its summary figures.
 public enum ExplanationJSON {
   /// - Parameter valueDigits: significant digits of the attribution values (nil: full
   ///   precision); the HTML report embeds 3 (~0.7 of the size, invisible when drawn).
-  public static func render(_ e: Explanation, model: WhisperModel, audioPath: String?, valueDigits: Int? = nil) -> String {
+  /// - Parameter paths: the audio's and model's "path" as file names (default) or absolute.
+  public static func render(
+    _ e: Explanation, model: WhisperModel, audioPath: String?, valueDigits: Int? = nil, paths: OutputPaths = .names
+  ) -> String {
     let o = e.options
     var out = "{\"leafx_version\": \"\(LeafXVersion.string)\", "
-    out += "\"model\": \(TranscriptJSON.modelJSON(model)), "
-    out += "\"audio\": {\"path\": \(audioPath.map(JSONText.quoted) ?? "null"), \"duration\": \(JSONText.seconds(e.transcript.duration))}, "
+    out += "\"model\": \(TranscriptJSON.modelJSON(model, paths: paths)), "
+    out += "\"audio\": {\"path\": \(audioPath.map { JSONText.quoted(paths.render($0)) } ?? "null"), "
+    out += "\"duration\": \(JSONText.seconds(e.transcript.duration))}, "
     out += "\"method\": \"\(o.method.rawValue)\", "
     out += "\"params\": {\"tau\": \(JSONText.number(o.tau)), \"epsilon\": \(JSONText.number(o.epsilon)), "
     out += "\"depth\": \"\(o.depth.rawValue)\", \"seed\": \(o.seed), \"forced\": \(e.forced), \"verify\": \(o.verify)}, "

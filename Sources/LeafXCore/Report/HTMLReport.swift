@@ -24,13 +24,17 @@ public enum HTMLReport {
   /// The page for `e`, computing the spectrogram from `pcm` as the model sees it.
   /// - Parameters:
   ///   - pcm: the 16 kHz mono audio that was explained.
-  ///   - audioPath: shown in the page and stored in the JSON.
+  ///   - audioPath: shown in the page and stored in the JSON, as `paths` writes it.
+  ///   - paths: the audio's and model's paths as file names (default) or absolute.
   /// - Throws: what `WhisperModel.features` throws.
-  public static func render(_ e: Explanation, model: WhisperModel, audioPath: String?, pcm: [Float]) throws -> String {
+  public static func render(
+    _ e: Explanation, model: WhisperModel, audioPath: String?, pcm: [Float], paths: OutputPaths = .names
+  ) throws -> String {
     let spectrogram = ReportSpectrogram(mel: try model.features(pcm), sampleCount: pcm.count)
     return render(
-      e, explanationJSON: ExplanationJSON.render(e, model: model, audioPath: audioPath, valueDigits: valueDigits),
-      spectrogram: spectrogram, wav: WAVEncoding.pcm16(pcm), title: audioPath ?? "audio", modelName: model.name)
+      e, explanationJSON: ExplanationJSON.render(e, model: model, audioPath: audioPath, valueDigits: valueDigits, paths: paths),
+      spectrogram: spectrogram, wav: WAVEncoding.pcm16(pcm), title: audioPath.map(paths.render) ?? "audio",
+      modelName: model.name)
   }
 
   /// The page from its parts (the explanation's JSON as `ExplanationJSON` writes it).

@@ -8,12 +8,16 @@
 ///                  "tokens": [ {"id", "text", "probability"} ] } ] }
 /// ```
 /// Times in seconds; `tokens` lists every token of the segment, timestamps included
-/// (their text is `<|1.23|>`).
+/// (their text is `<|1.23|>`). The audio's and the model's "path" are their file names
+/// unless `paths` is `.full` (`OutputPaths`).
 public enum TranscriptJSON {
-  public static func render(_ t: Transcript, model: WhisperModel?, audioPath: String?) -> String {
+  public static func render(
+    _ t: Transcript, model: WhisperModel?, audioPath: String?, paths: OutputPaths = .names
+  ) -> String {
     var out = "{\"leafx_version\": \"\(LeafXVersion.string)\", "
-    out += "\"audio\": {\"path\": \(audioPath.map(JSONText.quoted) ?? "null"), \"duration\": \(JSONText.seconds(t.duration))}, "
-    if let model { out += "\"model\": \(modelJSON(model)), " }
+    out += "\"audio\": {\"path\": \(audioPath.map { JSONText.quoted(paths.render($0)) } ?? "null"), "
+    out += "\"duration\": \(JSONText.seconds(t.duration))}, "
+    if let model { out += "\"model\": \(modelJSON(model, paths: paths)), " }
     out += "\"language\": \(JSONText.quoted(t.language)), "
     out += "\"language_probability\": \(JSONText.number(t.languageProbability)), "
     out += "\"text\": \(JSONText.quoted(t.text)), \"segments\": ["
@@ -31,8 +35,9 @@ public enum TranscriptJSON {
     return out + "]}"
   }
 
-  /// `{"name", "format", "path", "n_mels", …}`: what DESIGN §12 puts under "model".
-  public static func modelJSON(_ model: WhisperModel) -> String {
+  /// `{"name", "format", "path", "n_mels", …}`: what docs/json-schema.md puts under "model".
+  /// "path" is the model's file or directory name ("tiny.en") unless `paths` is `.full`.
+  public static func modelJSON(_ model: WhisperModel, paths: OutputPaths = .names) -> String {
     let d = model.dimensions
     let fields: [(String, Int)] = [
       ("n_mels", d.nMels), ("n_vocab", d.nVocab), ("n_audio_ctx", d.nAudioCtx), ("n_audio_state", d.nAudioState),
@@ -40,7 +45,7 @@ public enum TranscriptJSON {
       ("n_text_state", d.nTextState), ("n_text_head", d.nTextHead), ("n_text_layer", d.nTextLayer),
     ]
     return "{\"name\": \(JSONText.quoted(model.name)), \"format\": \"\(model.format.rawValue)\", "
-      + "\"path\": \(JSONText.quoted(model.path)), \"multilingual\": \(model.tokenizer.isMultilingual), "
+      + "\"path\": \(JSONText.quoted(paths.render(model.path))), \"multilingual\": \(model.tokenizer.isMultilingual), "
       + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
   }
 }
