@@ -67,7 +67,8 @@
  * such fields without an error (the refusal above came with 0.2): a caller that may meet
  * an older library checks leafx_version_number() >= 200 before relying on them. 0.2 added
  * leafx_explain_params' ig_steps, window_frames, stride_frames, n_samples, segment_frames
- * and verify, leafx_word's silence-check fields and LEAFX_FLAG_UNCONFIRMED.
+ * and verify, leafx_word's silence-check fields, LEAFX_FLAG_UNCONFIRMED and
+ * leafx_result_to_html.
  */
 #ifndef LEAFX_H
 #define LEAFX_H
@@ -557,14 +558,19 @@ leafx_status leafx_result_token(const leafx_result *result, size_t i_token, leaf
 
 /**
  * Render the result as JSON (the schema of `leafx transcribe --format json`).
+ * No absolute path of the machine goes into it: "model": {"path"} is the name of the model's
+ * directory or file ("tiny.en"), as leafx writes it without --full-paths, and
+ * "audio": {"path"} is null (the library is given samples, not a file). There is no switch
+ * for full paths; a caller that wants them has them (it gave leafx_model_load the path).
  * json: receives a NUL-terminated UTF-8 string the caller frees with leafx_string_free.
  * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT. Since 0.1.
  */
 leafx_status leafx_result_to_json(const leafx_result *result, char **json);
 
 /**
- * Free a string returned by leafx (leafx_result_to_json). Accepts NULL. A pointer leafx did
- * not return (or already freed) gives LEAFX_ERR_MISUSE and is not touched. Since 0.1.
+ * Free a string returned by leafx (leafx_result_to_json, leafx_result_to_html). Accepts NULL.
+ * A pointer leafx did not return (or already freed) gives LEAFX_ERR_MISUSE and is not
+ * touched. Since 0.1.
  */
 leafx_status leafx_string_free(char *string);
 
@@ -623,8 +629,8 @@ typedef struct leafx_explain_params {
      * default 32. Ignored by other methods. Since 0.2: a 0.1-sized struct gets 32.
      */
     int32_t ig_steps;
-    /* Perturbation methods (DESIGN §7), since 0.2; a struct_size without them takes the
-       defaults. */
+    /* Perturbation methods ("specmask", "lime", "kernelshap"), since 0.2; a struct_size
+       without them takes the defaults. */
     /** "specmask": frames (20 ms) silenced per occluding window, 1..1500; default 10 (200 ms). */
     int32_t window_frames;
     /** "specmask": frames between window starts, 1..window_frames; default 5. */
@@ -659,7 +665,7 @@ leafx_status leafx_explain_params_validate(const leafx_explain_params *params);
 
 /**
  * Constructor: decode 16 kHz mono PCM (or take params->text) and attribute every written
- * token and word to the audio's 20 ms frames (DESIGN §5-6).
+ * token and word to the audio's 20 ms frames, with the method params->method names.
  * The result has the transcription accessors plus leafx_result_token_attribution,
  * leafx_result_n_words, leafx_result_word and leafx_result_word_attribution.
  * Errors: LEAFX_ERR_MISUSE, LEAFX_ERR_INVALID_ARGUMENT (bad params, unknown method, tau <= 0,
@@ -718,8 +724,25 @@ leafx_status leafx_result_word_attribution(const leafx_result *result, size_t i_
                                            size_t *n_frames, size_t *first_frame, double *frame_s);
 
 /**
- * Attention captured by another engine, for leafx_explain_attention (the bolt-on level of
- * DESIGN §2). Arrays are row-major float32, borrowed for the call. Set struct_size to
+ * Render an explained result as the HTML report of `leafx explain --format html`: one
+ * self-contained page (the spectrogram, the transcript shaded by how well each word is
+ * grounded, the tokens x time heatmap, the audit flags, and the audio embedded as WAV), about
+ * 45 kB per second of audio plus the attributions.
+ * pcm, n_samples: the audio that was explained, exactly as given to leafx_explain (borrowed;
+ * the result does not keep it). audio_path: its file, shown as the page's title and stored in
+ * the page's JSON by its file name, or NULL ("audio").
+ * html: receives a NUL-terminated UTF-8 string the caller frees with leafx_string_free.
+ * Errors: LEAFX_ERR_MISUSE (bad handle, or a result that leafx_explain did not make),
+ * LEAFX_ERR_INVALID_ARGUMENT (NULL html, NULL pcm with n_samples > 0, n_samples other than
+ * the explained count, NaN/Inf samples). Since 0.2.
+ */
+leafx_status leafx_result_to_html(const leafx_result *result, const float *pcm, size_t n_samples,
+                                  const char *audio_path, char **html);
+
+/**
+ * Attention captured by another engine, for leafx_explain_attention: how a stack that runs its
+ * own model (whisper.cpp, ONNX, a decoder-only speech LLM) gets attributions without leafx
+ * running the model. Arrays are row-major float32, borrowed for the call. Set struct_size to
  * sizeof(leafx_attention_input) and fill every field (zero the optional ones).
  */
 typedef struct leafx_attention_input {
@@ -749,9 +772,9 @@ typedef struct leafx_attention_input {
     const float *self_gradients;
     /** Optional [L][n_rows] increases of each token's NLL when layer l's cross-attention is
         knocked out, the other layers kept. Required by the -causal methods, each with its
-        own ablation: "leafx-paper-causal" zeroes the layer's cross-attention output
-        (DESIGN §6.4); "leafx-causal" and its ablations replace, per head, row t of the
-        layer's cross-attention probabilities by the mean of rows 0..t (docs/leafx.md). */
+        own ablation: "leafx-paper-causal" zeroes the layer's cross-attention output, the
+        residual path kept; "leafx-causal" and its ablations replace, per head, row t of the
+        layer's cross-attention probabilities by the mean of rows 0..t. */
     const float *ablation_deltas;
     /** Duration of one key frame in seconds (0.02 for Whisper). */
     double frame_s;

@@ -99,7 +99,7 @@ public func leafx_explain(
     var explainer = Explainer(model: handle.model, options: request.options, decoding: request.decoding)
     explainer.monitor = request.callbacks.monitor()
     let explanation = try explainer.explain(samples, text: request.text)
-    out.pointee = HandleRegistry.shared.insert(ResultHandle(explanation, model: handle.model))
+    out.pointee = HandleRegistry.shared.insert(ResultHandle(explanation, model: handle.model, samples: samples.count))
   }
 }
 

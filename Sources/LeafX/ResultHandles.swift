@@ -33,6 +33,11 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
   let tokenAttributions: [PinnedAttribution]
   let wordAttributions: [PinnedAttribution]
   let json: @Sendable () -> String
+  /// The HTML report of an explanation of leafx's own model (`leafx explain --format html`)
+  /// from the audio that was explained and its path; nil for other results.
+  let html: (@Sendable (_ pcm: [Float], _ audioPath: String?) throws -> String)?
+  /// The number of samples explained (what `html` must be given); nil with `html`.
+  let explainedSamples: Int?
   /// Duration of one attribution frame, seconds.
   let frameSeconds: Double
   private let strings: [PinnedCString]
@@ -56,9 +61,9 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
       json: { TranscriptJSON.render(transcript, model: model, audioPath: nil) })
   }
 
-  /// An explanation: tokens are the explained tokens; each belongs to the segment of its
-  /// window that covers it in text order.
-  convenience init(_ e: Explanation, model: WhisperModel) {
+  /// An explanation of `samples` samples: tokens are the explained tokens; each belongs to the
+  /// segment of its window that covers it in text order.
+  convenience init(_ e: Explanation, model: WhisperModel, samples: Int) {
     var strings: [PinnedCString] = []
     let t = e.transcript
     // Segments per window (matched by seek), in order.
@@ -111,7 +116,9 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
     self.init(
       text: e.text, language: t.language, languageProbability: t.languageProbability, segments: segments, tokens: tokens,
       words: words, tokenAttributions: tokenAttributions, wordAttributions: wordAttributions, strings: strings,
-      json: { ExplanationJSON.render(e, model: model, audioPath: nil) })
+      json: { ExplanationJSON.render(e, model: model, audioPath: nil) },
+      html: { pcm, audioPath in try HTMLReport.render(e, model: model, audioPath: audioPath, pcm: pcm) },
+      explainedSamples: samples)
   }
 
   /// Attributions of attention captured elsewhere: one token per explained row.
@@ -135,7 +142,8 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
     text: String, language: String, languageProbability: Float, segments: [leafx_segment], tokens: [leafx_token],
     words: [leafx_word], tokenAttributions: [PinnedAttribution], wordAttributions: [PinnedAttribution],
     strings: [PinnedCString], frameSeconds: Double = TokenAttribution.whisperFrameSeconds,
-    json: @escaping @Sendable () -> String
+    json: @escaping @Sendable () -> String,
+    html: (@Sendable (_ pcm: [Float], _ audioPath: String?) throws -> String)? = nil, explainedSamples: Int? = nil
   ) {
     self.text = PinnedCString(text)
     self.language = PinnedCString(language)
@@ -147,6 +155,8 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
     self.wordAttributions = wordAttributions
     self.strings = strings
     self.json = json
+    self.html = html
+    self.explainedSamples = explainedSamples
     self.frameSeconds = frameSeconds
   }
 

@@ -79,6 +79,9 @@ int main(void) {
     word.struct_size = sizeof word;
     failures += leafx_result_word(result, 0, &word) != LEAFX_ERR_MISUSE;
     failures += leafx_result_word_attribution(result, 0, &values, &n_frames, &first_frame, &frame_s) != LEAFX_ERR_MISUSE;
+    char *html = NULL;
+    failures += leafx_result_to_html(result, pcm, 320, "audio.wav", &html) != LEAFX_ERR_MISUSE || html != NULL;
+    failures += leafx_string_free(html) != LEAFX_OK;
 
     /* The bolt-on entry on a 1-layer, 1-head, 1-query, 2-key attention. */
     float attention[2] = {0.25f, 0.75f};

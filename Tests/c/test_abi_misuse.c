@@ -59,6 +59,9 @@ static void expect_result_misuse(const leafx_result *result, const char *needle,
     leafx_word word = {.struct_size = sizeof word};
     CHECK_ERROR(leafx_result_word(result, 0, &word), LEAFX_ERR_MISUSE, needle);
     CHECK_ERROR(leafx_result_word_attribution(result, 0, &values, &n_frames, NULL, NULL), LEAFX_ERR_MISUSE, needle);
+    char *html = (char *)0x1;
+    CHECK_ERROR(leafx_result_to_html(result, pcm, 16000, NULL, &html), LEAFX_ERR_MISUSE, needle);
+    CHECK(html == NULL, "html cleared");
 }
 
 static void test_failed_load(void) {
@@ -104,6 +107,16 @@ static void test_freed_handles(const char *model_dir) {
     CHECK(leafx_result_to_json(result, &json) == LEAFX_OK && json, "json");
     CHECK(leafx_string_free(json) == LEAFX_OK, "string free");
     CHECK_ERROR(leafx_string_free(json), LEAFX_ERR_MISUSE, "string");
+    /* The report needs the audio that was explained: the same number of samples. */
+    char *html = NULL;
+    CHECK_ERROR(leafx_result_to_html(result, pcm, 8000, "a.wav", &html), LEAFX_ERR_INVALID_ARGUMENT, "n_samples");
+    CHECK(html == NULL, "html cleared");
+    CHECK_ERROR(leafx_result_to_html(result, NULL, 16000, "a.wav", &html), LEAFX_ERR_INVALID_ARGUMENT, "pcm");
+    CHECK_ERROR(leafx_result_to_html(result, pcm, 16000, "a.wav", NULL), LEAFX_ERR_INVALID_ARGUMENT, "html");
+    CHECK(leafx_result_to_html(result, pcm, 16000, "a.wav", &html) == LEAFX_OK && html &&
+              strstr(html, "<!DOCTYPE html>") && strstr(html, "a.wav"),
+          "html [%s]", leafx_last_error());
+    CHECK(leafx_string_free(html) == LEAFX_OK, "html free");
     CHECK(leafx_result_free(result) == LEAFX_OK, "result free");
     expect_result_misuse(result, "leafx_result", "a freed result");
     CHECK_ERROR(leafx_result_free(result), LEAFX_ERR_MISUSE, "double free");
@@ -191,6 +204,8 @@ static void test_struct_sizes(const leafx_model *model) {
     size_t n_frames = 0;
     CHECK_ERROR(leafx_result_token_attribution(result, 0, &values, &n_frames, NULL, NULL), LEAFX_ERR_MISUSE,
                 "no attributions");
+    char *html = NULL;
+    CHECK_ERROR(leafx_result_to_html(result, pcm, 16000, NULL, &html), LEAFX_ERR_MISUSE, "not an explanation");
     leafx_result_free(result);
 }
 

@@ -7,6 +7,9 @@ C ABI (ctypes; no compiled extension).
     explanation.attributions        # float32 [n_tokens, n_frames] over 20 ms frames
     for word in explanation.words:
         print(word.text, word.start, word.end)
+    explanation.save("jfk.json")    # the JSON of `leafx explain --format json`
+    explanation.save_html("jfk.html")   # the report of `leafx explain --format html`
+    leafx.load("jfk.json")          # an Explanation again (results also pickle)
 
 libleafx is found through $LEAFX_LIBRARY, pkg-config, or the standard library path.
 """
@@ -15,10 +18,10 @@ from .attention import AttentionExplanation, explain_attention
 from .audio import SAMPLE_RATE_HZ, load_audio
 from .errors import (
     CancelledError, FileError, FormatError, InternalError, InvalidArgumentError, LeafxError,
-    LibraryNotFoundError, MisuseError, OutOfMemoryError, UnsupportedError,
+    LibraryNotFoundError, MisuseError, OutOfMemoryError, UnsupportedError, UnsupportedOptionError,
 )
 from .model import Model
-from .result import Explanation, Result, Segment, SilenceCheck, Token, Word
+from .result import Explanation, Result, Segment, SilenceCheck, Token, Word, load
 
 __version__ = "0.2.0"
 
@@ -30,9 +33,9 @@ def version():
 
 
 __all__ = [
-    "Model", "Result", "Explanation", "Segment", "Token", "Word", "SilenceCheck", "load_audio", "SAMPLE_RATE_HZ",
+    "Model", "Result", "Explanation", "Segment", "Token", "Word", "SilenceCheck", "load", "load_audio", "SAMPLE_RATE_HZ",
     "explain_attention", "AttentionExplanation",
     "version", "library_path", "LeafxError", "InvalidArgumentError", "MisuseError", "FileError",
     "FormatError", "UnsupportedError", "OutOfMemoryError", "InternalError", "CancelledError",
-    "LibraryNotFoundError",
+    "LibraryNotFoundError", "UnsupportedOptionError",
 ]

@@ -279,6 +279,8 @@ PROTOTYPES = {
     "leafx_result_word": (_status, [_handle, _size, POINTER(Word)]),
     "leafx_result_word_attribution": (_status, [_handle, _size, _out_floats, _out_size, _out_size, POINTER(c_double)]),
     "leafx_explain_attention": (_status, [POINTER(AttentionInput), POINTER(ExplainParams), _out_handle]),
+    # char** out as void*, as leafx_result_to_json.
+    "leafx_result_to_html": (_status, [_handle, _floats, _size, c_char_p, POINTER(c_void_p)]),
 }
 
 

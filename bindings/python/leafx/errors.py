@@ -59,6 +59,12 @@ class LibraryNotFoundError(LeafxError, OSError):
     """libleafx could not be found or loaded, or is an incompatible version."""
 
 
+class UnsupportedOptionError(LeafxError, NotImplementedError, TypeError):
+    """An option other Whisper packages have (faster-whisper's word_timestamps, vad_filter)
+    that leafx does not support yet; the message says what to use instead. Also a TypeError,
+    as an unknown keyword is."""
+
+
 _BY_STATUS = {cls.status: cls for cls in (
     InvalidArgumentError, MisuseError, FileError, FormatError, UnsupportedError,
     OutOfMemoryError, InternalError, CancelledError)}

@@ -4,10 +4,12 @@ import math
 import os
 import weakref
 
+import numpy as np
+
 from . import _abi
 from ._library import check, library
 from .audio import pcm_16k
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, UnsupportedOptionError
 from .result import Explanation, Result
 
 _FORMATS = {"auto": 0, "ctranslate2": 1, "ggml": 2, "safetensors": 3}
@@ -18,6 +20,26 @@ _NUMBER_OPTIONS = ("beam_size", "patience", "best_of", "length_penalty", "max_in
 _BOOL_OPTIONS = ("condition_on_previous_text", "without_timestamps", "suppress_blank")
 # None disables the check (NAN in C), as in faster-whisper.
 _THRESHOLDS = ("compression_ratio_threshold", "log_prob_threshold", "no_speech_threshold")
+# faster-whisper keywords leafx does not have yet, and what to use instead. Their "off" values
+# (False, None) are accepted: leafx behaves so already.
+_NOT_SUPPORTED_YET = {
+    "word_timestamps": "each word's attribution span (word.start/word.end from Model.explain) is the closest "
+                       "leafx has",
+    "vad_filter": "leafx skips windows Whisper finds silent (no_speech_threshold, as faster-whisper without "
+                  "VAD); to drop long silences first, cut the audio with a voice activity detector and "
+                  "transcribe the pieces",
+}
+_NOT_SUPPORTED_YET["vad_parameters"] = _NOT_SUPPORTED_YET["vad_filter"]
+
+
+def _refuse_unsupported(options, caller):
+    """Raises UnsupportedOptionError for a faster-whisper keyword leafx does not support yet
+    set to anything but off (False, None); removes the "off" ones from `options`."""
+    for name, instead in _NOT_SUPPORTED_YET.items():
+        if name in options:
+            if options[name] not in (False, None):
+                raise UnsupportedOptionError(f"{caller}: {name} is not supported yet: {instead}")
+            del options[name]
 
 
 def _utf8(value, name):
@@ -138,6 +160,7 @@ class Model:
         params = _abi.TranscribeParams()
         check(self._lib.leafx_transcribe_params_init(ctypes.byref(params), ctypes.sizeof(params)))
         options = dict(options)
+        _refuse_unsupported(options, "transcribe()")
         if "language" in options:
             params.language = _utf8(options.pop("language"), "language")
         if "task" in options:
@@ -177,18 +200,21 @@ class Model:
         no_speech_threshold (0.6; None disables each check), condition_on_previous_text
         (True), without_timestamps (False), max_initial_timestamp_s (1), suppress_blank
         (True), initial_prompt (None), seed (0).
+        faster-whisper's word_timestamps and vad_filter are not supported yet: set (to
+        anything but False/None), they raise leafx.UnsupportedOptionError (a TypeError) saying
+        what to use instead; other unknown keywords raise TypeError.
         progress: optional callable(fraction, stage); an exception it raises cancels the call
         and propagates. Returns a leafx.Result.
         """
-        pcm = pcm_16k(audio, "transcribe")
         params = self._transcribe_params(options)
+        pcm = pcm_16k(audio, "transcribe")
         callbacks = _Callbacks(progress)
         callbacks.install(params)
         out = ctypes.c_void_p()
         status = self._lib.leafx_transcribe(self._live_handle(), pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                             pcm.size, ctypes.byref(params), ctypes.byref(out))
         callbacks.check(status, out)
-        return Result(out, pcm.size)
+        return Result(out, pcm.size, audio_path=_path_of(audio))
 
     def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="default", seed=0,
                 beam_size=None, language=None, verify=False, progress=None, **method_params):
@@ -208,6 +234,8 @@ class Model:
         Returns a leafx.Explanation with `attributions` [n_tokens, n_frames] and
         `word_attributions` [n_words, n_frames].
         """
+        method_params = dict(method_params)
+        _refuse_unsupported(method_params, "explain()")
         pcm = pcm_16k(audio, "explain")
         params = _abi.ExplainParams()
         check(self._lib.leafx_explain_params_init(ctypes.byref(params), ctypes.sizeof(params)))
@@ -234,5 +262,13 @@ class Model:
         status = self._lib.leafx_explain(self._live_handle(), pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                          pcm.size, ctypes.byref(params), ctypes.byref(out))
         callbacks.check(status, out)
-        return Explanation(out, pcm.size, method)
+        # The Explanation keeps the audio for to_html(): a copy when it is the caller's array.
+        if isinstance(audio, np.ndarray) and np.may_share_memory(pcm, audio):
+            pcm = pcm.copy()
+        return Explanation(out, pcm.size, method, pcm=pcm, audio_path=_path_of(audio))
+
+
+def _path_of(audio):
+    """The path `audio` names, or None for samples."""
+    return audio if isinstance(audio, (str, bytes, os.PathLike)) else None
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import JFK, dev_audio, read_wav, write_wav
+from conftest import JFK, MODELS_DIR, SOURCE_DIR, dev_audio, read_wav, write_wav
 
 SECONDS = 0.0005  # the JSON writes times in milliseconds
 
@@ -113,8 +113,12 @@ def test_to_json_is_the_cli_schema(tiny, cli):
     text = "ask not what your country can do for you"
     document = json.loads(cli("explain", JFK, "-m", "tiny.en", "--text", text, "--format", "json"))
     with tiny.explain(JFK, text=text) as explanation:
-        ours = json.loads(explanation.to_json())
+        raw = explanation.to_json()
+        ours = json.loads(raw)
     assert [t["attribution"] for t in ours["tokens"]] == [t["attribution"] for t in document["tokens"]]
+    # No absolute path of the machine, as the CLI without --full-paths: the model by its name.
+    assert ours["model"]["path"] == document["model"]["path"] == "tiny.en"
+    assert MODELS_DIR not in raw and SOURCE_DIR not in raw
     assert ours["method"] == document["method"] and ours["text"] == document["text"]
     with pytest.raises(ValueError, match="closed"):
         explanation.to_json()
