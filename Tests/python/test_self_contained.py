@@ -31,6 +31,7 @@ FORBIDDEN = [
 # breaks and comment markers joined into spaces.
 DOC_NAME = re.compile(r"docs/([A-Za-z0-9_.-]+\.md)")
 DOC_CITATION = re.compile(r'docs/([A-Za-z0-9_.-]+\.md),? "([^"\n]+)"')
+THIS_FILE = "Tests/python/test_self_contained.py"
 LINE_BREAK = re.compile(r'[ \t]*\n[ \t]*(?:///|//|#|\*(?!/))?[ \t]*')
 
 
@@ -103,6 +104,8 @@ def test_every_cited_doc_and_heading_exists(texts):
     missing = []
     docs_dir = os.path.join(SOURCE_DIR, "docs")
     for name, text in texts.items():
+        if name == THIS_FILE:  # its docstring and patterns name docs/NAME.md as placeholders
+            continue
         for lineno, line in enumerate(text.splitlines(), 1):
             for doc in DOC_NAME.findall(line):
                 if not os.path.isfile(os.path.join(docs_dir, doc)):
