@@ -55,12 +55,15 @@ install: build
 	sed -e 's|@PREFIX@|$(abspath $(PREFIX))|' -e 's|@VERSION@|$(VERSION)|' \
 	  pkgconfig/leafx.pc.in > "$(PREFIX)/lib/pkgconfig/leafx.pc"
 	install -m 755 "$(BUILD_DIR)/leafx" "$(PREFIX)/bin/leafx"
+	install -d "$(PREFIX)/share/leafx"
+	install -m 755 scripts/fetch_models.py "$(PREFIX)/share/leafx/fetch_models.py"
 
 uninstall:
 	rm -f "$(PREFIX)/lib/libleafx.so.$(VERSION)" "$(PREFIX)/lib/libleafx.so.$(ABI)" \
 	  "$(PREFIX)/lib/libleafx.so" "$(PREFIX)/include/leafx.h" \
 	  "$(PREFIX)/lib/pkgconfig/leafx.pc" "$(PREFIX)/bin/leafx"
-	rm -f "$(PREFIX)/include/leafx.hpp"
+	rm -f "$(PREFIX)/include/leafx.hpp" "$(PREFIX)/share/leafx/fetch_models.py"
+	rmdir "$(PREFIX)/share/leafx" 2>/dev/null || true
 
 models:
 	$(PYTHON) scripts/fetch_models.py

@@ -83,3 +83,24 @@ def test_cli_version_and_errors(prefix, clean_env, tmp_path):
     result = subprocess.run([*clean_env, leafx, "features", str(bad), "--mels", "64", "-o", "x.npy"],
                             capture_output=True, text=True)
     assert result.returncode == 64 and "--mels" in result.stderr
+
+
+def test_models_command_from_the_prefix(prefix, clean_env, tmp_path):
+    """The installed leafx runs the share/leafx/fetch_models.py installed beside its bin/ (no
+    source tree, nothing from the caller's environment, python3 from the default PATH): it lists
+    the models it can fetch, refuses unknown names, and its -m error points at it."""
+    script = prefix / "share" / "leafx" / "fetch_models.py"
+    assert script.is_file() and os.access(script, os.X_OK)
+    assert open(script).read() == open(os.path.join(SOURCE_DIR, "scripts", "fetch_models.py")).read()
+    models = tmp_path / "models"
+    (models / "my-ct2").mkdir(parents=True)
+    leafx = [*clean_env, f"LEAFX_MODELS={models}", str(prefix / "bin" / "leafx")]
+    out = run([*leafx, "models", "list"], cwd=tmp_path).stdout
+    assert "leafx cannot list" not in out, out
+    assert [line.split()[0] for line in out.splitlines() if "not installed" in line] == ["tiny.en", "base"]
+    assert "my-ct2" in out.split("Other models in the cache", 1)[1]
+    result = subprocess.run([*leafx, "models", "fetch", "small"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 64 and "leafx can fetch tiny.en, base" in result.stderr, result
+    result = subprocess.run([*leafx, "info", "small"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1 and "(which holds my-ct2;" in result.stderr, result
+    assert "`leafx models fetch NAME`" in result.stderr

@@ -4,7 +4,7 @@
 
 /// Resolves `-m` arguments (docs/cli.md, "Models and the cache"): a path to a model directory or
 /// ggml file, or a name (`tiny.en`, `base`) looked up in the model cache `$LEAFX_MODELS`
-/// (default `~/.cache/leafx/models`, filled by `make models`).
+/// (default `~/.cache/leafx/models`, filled by `leafx models fetch NAME` or `make models`).
 public enum ModelCache {
   /// The default model when none is named.
   public static let defaultModel = "tiny.en"
@@ -25,14 +25,39 @@ public enum ModelCache {
     if !given.contains("/") {
       let cached = directory + "/" + given
       if exists(cached) { return cached }
-      throw LeafXError.io(
-        path: given,
-        reason: "no such file, and no model named \"\(given)\" in \(directory) (run `make models`, or set LEAFX_MODELS)")
+      throw LeafXError.io(path: given, reason: "no such file, and " + notInCache(given))
     }
     throw LeafXError.io(path: given, reason: "no such file or directory")
   }
 
-  static func exists(_ path: String) -> Bool {
+  /// That `name` is not in the cache, and what to do: the models the cache holds, how to fetch
+  /// more, and the paths `-m` takes instead.
+  public static func notInCache(_ name: String) -> String {
+    let present = entries()
+    let holds = present.isEmpty ? "which holds no model" : "which holds " + present.joined(separator: ", ")
+    return "no model named \"\(name)\" in the model cache \(directory) (\(holds); "
+      + "LEAFX_MODELS sets another). `leafx models list` shows the models leafx can fetch with "
+      + "`leafx models fetch NAME`; -m also takes the path of a CTranslate2 or Hugging Face model "
+      + "directory or of a ggml file"
+  }
+
+  /// The names in the cache directory, sorted: its entries (directories, files and links)
+  /// whose names do not start with "." (a fetch stages its work under hidden names).
+  public static func entries() -> [String] {
+    guard let stream = opendir(directory) else { return [] }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if !name.hasPrefix(".") { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  /// Whether `path` names anything (a link counts only when its target exists).
+  public static func exists(_ path: String) -> Bool {
     var status = stat()
     return stat(path, &status) == 0
   }
