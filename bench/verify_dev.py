@@ -4,9 +4,10 @@
     python3 bench/verify_dev.py [--leafx BIN] [--model tiny.en] [--limit N] [--methods leafx,raa,...]
 
 Two runs per utterance of the manifest (docs/leafx.md, "Checking a word by silencing it"):
-- decoded: the utterance as leafx decodes it. Per method: how wide the silenced spans are, the
-  median drop of a word's log-probability when its span is silenced, and the share of words
-  confirmed (probability at least halved), overall and among confident words (p >= 0.9).
+- decoded: the utterance as leafx bench decodes it (greedy, without timestamps). Per method:
+  how wide the silenced spans are, the median drop of a word's log-probability when its span
+  is silenced, and the share of words confirmed (probability at least halved), overall and
+  among confident words (p >= 0.9).
 - inserted: the reference text with one word that is not spoken (a drug name or a number, a
   seeded choice and position) forced in with --text. Per method: how many of those words are
   flagged unconfirmed, and the share of the spoken words of the same runs that are confirmed.
@@ -26,8 +27,9 @@ INSERTED = ["digoxin", "warfarin", "seventeen", "metformin", "ninety", "penicill
 
 
 def explain(binary, model, audio, method, text=None):
+    # Greedy without timestamps, the decoding of leafx bench and of the figures in docs/leafx.md.
     command = [binary, "explain", audio, "-m", model, "--method", method, "--verify", "--format", "json",
-               "--threads", "1"]
+               "--threads", "1", "--beam", "1", "--without-timestamps"]
     if text is not None:
         command += ["--text", text]
     out = subprocess.run(command, capture_output=True, text=True)

@@ -52,7 +52,7 @@ struct BenchCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
 
-  @Option(help: "Comma-separated methods.")
+  @Option(help: "Comma-separated methods (`leafx explain --help` lists them, and the ablations of leafx-causal apart).")
   var methods: String = "raa,grad-rollout,leafx-paper,leafx,leafx-grad,leafx-causal,random"
 
   @Option(help: "Comma-separated metrics or groups (deletion, insertion, localization, spr, stab, inf, saco, all).")
@@ -123,6 +123,7 @@ struct BenchCommand: ParsableCommand {
   var fullPaths = false
 
   func run() throws {
+    try model.checkThreads()
     let parsedMethods = try namingOptions(["method": "--methods"]) {
       try methods.split(separator: ",").map { try AttributionMethod.named(String($0).stripped) }
     }

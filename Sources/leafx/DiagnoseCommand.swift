@@ -19,6 +19,9 @@ struct DiagnoseCommand: ParsableCommand {
       mass, constant mass (the part of the row every token of the window shares: a sink) and \
       entropy weight.
 
+      The audio is decoded as `leafx explain` decodes it (the same decoding options and \
+      defaults), so token indices are those of its output.
+
       --dump DIR writes, per window, the trace, gradients and ablation deltas as .npy files \
       (and words.json) for study in NumPy.
 
@@ -34,6 +37,8 @@ struct DiagnoseCommand: ParsableCommand {
 
   @Option(help: "A transcript to diagnose instead of decoding (forced mode).")
   var text: String?
+
+  @OptionGroup(title: "Decoding options") var decoding: DecodingFlags
 
   @Option(help: "Entropy temperature τ of the head weighting (> 0).")
   var tau: Float = 1
@@ -54,15 +59,18 @@ struct DiagnoseCommand: ParsableCommand {
   var noGradients = false
 
   func run() throws {
-    try namingOptions(text == nil ? ["tau": "--tau"] : ["tau": "--tau", "text": "--text"]) { try diagnose() }
+    var flags = DecodingFlags.names.merging(["tau": "--tau"]) { $1 }
+    if text != nil { flags["text"] = "--text" }
+    try namingOptions(flags) { try diagnose() }
   }
 
   func diagnose() throws {
     let options = ExplainOptions(method: .leafxPaper, tau: tau)
     try options.validate()
+    let decoding = try self.decoding.options()
     let whisper = try model.load()
     let decoded = try AudioDecoder.load(path: audio)
-    let explainer = Explainer(model: whisper, options: options, decoding: Explainer.defaultDecoding)
+    let explainer = Explainer(model: whisper, options: options, decoding: decoding)
     if let dump {
       try writeDump(try TraceDump.run(explainer, pcm: decoded.samples, text: text, gradients: !noGradients), to: dump)
       return

@@ -7,11 +7,21 @@ struct ExplainCommand: ParsableCommand {
     commandName: "explain",
     abstract: "Explain which stretch of audio made Whisper write each token.",
     discussion: """
-      Transcribes AUDIO (greedy, without timestamps, unless --beam is given) or takes the \
-      transcript given with --text (forced mode, audio ≤ 30 s), then attributes every token \
-      and word to the audio's 20 ms frames with the chosen method.
+      Transcribes AUDIO or takes the transcript given with --text (forced mode, audio ≤ \
+      30 s), then attributes every token and word to the audio's 20 ms frames with the \
+      chosen method. The decoding options are those of `leafx transcribe`, with the same \
+      defaults (beam search of 5, temperature fallback, timestamps), so the transcript \
+      explained is the one `leafx transcribe` writes. --beam 1 --without-timestamps decodes \
+      greedily without timestamps, as `leafx bench` and the C API's leafx_explain do by \
+      default; audio longer than 30 s is then decoded with timestamps all the same (without \
+      them Whisper skips speech). \
+      Forced mode uses only --language and --task. A detected language is named on \
+      standard error, except in the json and html formats, which record it.
 
-      Methods: \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")).
+      Methods: \(AttributionMethod.methods.map(\.rawValue).joined(separator: ", ")).
+
+      Ablations of leafx-causal, for benchmarks (docs/leafx.md): \
+      \(AttributionMethod.ablations.map(\.rawValue).joined(separator: ", ")).
 
       Formats: json (the schema below), csv (one row per token and frame), text (a word \
       table with half-mass spans), html (a self-contained report to open in a browser: the \
@@ -27,6 +37,7 @@ struct ExplainCommand: ParsableCommand {
       Examples:
         leafx explain data/jfk.wav -o jfk.json
         leafx explain data/jfk.wav --method raa --format csv
+        leafx explain data/jfk.wav --beam 1 --temperature 0 --format text
         leafx explain data/jfk.wav --format html -o report.html
         leafx explain data/jfk.wav --format svg -o heatmap.svg
         leafx explain call.wav --text "take fifty milligrams of amoxicillin" -m base
@@ -40,7 +51,7 @@ struct ExplainCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
 
-  @Option(help: "Attribution method.")
+  @Option(help: "Attribution method (the methods and the ablations are listed above).")
   var method: String = AttributionMethod.leafx.rawValue
 
   @Option(help: "A transcript to explain instead of decoding (forced mode).")
@@ -70,11 +81,7 @@ struct ExplainCommand: ParsableCommand {
         """))
   var verify = false
 
-  @Option(help: "Beam size of the decoding (1 = greedy).")
-  var beam: Int = 1
-
-  @Option(help: "Spoken language code; detected when omitted (multilingual models).")
-  var language: String?
+  @OptionGroup(title: "Decoding options") var decoding: DecodingFlags
 
   @Option(help: "Output format: json, csv (one row per token and frame), text (a word table), html (a report page) or svg (the heatmap).")
   var format: ExplainFormat = .json
@@ -86,7 +93,7 @@ struct ExplainCommand: ParsableCommand {
   var fullPaths = false
 
   func run() throws {
-    var flags = ["method": "--method", "beam_size": "--beam", "language": "--language"]
+    var flags = DecodingFlags.names.merging(["method": "--method"]) { $1 }
     if text != nil { flags["text"] = "--text" }
     try namingOptions(flags) { try explain() }
   }
@@ -100,13 +107,15 @@ struct ExplainCommand: ParsableCommand {
     perturbation.apply(to: &options)
     options.verify = verify
     try perturbation.validate(options)
-    var decoding = Explainer.defaultDecoding
-    decoding.beamSize = beam
-    decoding.language = language
-    try decoding.validate()
+    // Always explicit: the library's own default (Explainer.defaultDecoding, leafx_explain's)
+    // is greedy without timestamps.
+    let decoding = try self.decoding.options()
     let whisper = try model.load()
     let decoded = try AudioDecoder.load(path: audio)
     let explanation = try Explainer(model: whisper, options: options, decoding: decoding).explain(decoded.samples, text: text)
+    if text == nil && self.decoding.detectsLanguage(whisper) && format != .json && format != .html {
+      reportDetectedLanguage(explanation.transcript.language, probability: explanation.transcript.languageProbability, file: nil)
+    }
     let paths = OutputPaths(full: fullPaths)
     let rendered: String
     switch format {

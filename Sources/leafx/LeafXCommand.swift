@@ -28,7 +28,7 @@ struct LeafXCommand: ParsableCommand {
     version: LeafXVersion.string,
     subcommands: [
       TranscribeCommand.self, ExplainCommand.self, BenchCommand.self, DiagnoseCommand.self, FeaturesCommand.self,
-      InfoCommand.self, BenchMaskingCommand.self,
+      InfoCommand.self, BenchMaskingCommand.self, ModelsCommand.self,
     ])
 
   /// Prints core errors as "leafx: message" and exits with `ExitStatus.failure`, or with

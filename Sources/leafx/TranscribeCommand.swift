@@ -9,15 +9,21 @@ struct TranscribeCommand: ParsableCommand {
     discussion: """
       Decodes each AUDIO file (any format libsndfile reads) with faster-whisper's defaults: \
       beam search of 5, temperature fallback (0, 0.2, …, 1.0), no-speech detection, 30 s \
-      windows conditioned on the previous text.
+      windows conditioned on the previous text. `leafx explain` has the same decoding \
+      options with the same defaults, so it explains the transcript written here. \
+      --temperature 0 turns the fallback off (it samples at higher temperatures when a \
+      window looks repetitive or improbable).
 
-      The json format names the audio and the model by their file names (jfk.wav, \
+      When a multilingual model detects the language (no --language), it is named on \
+      standard error: "leafx: detected language: de (p = 0.98)". The json format records \
+      it instead, and names the audio and the model by their file names (jfk.wav, \
       tiny.en); --full-paths writes their absolute paths.
 
       Examples:
         leafx transcribe data/jfk.wav
         leafx transcribe talk.flac -m base --task translate --format srt -o talk.srt
         leafx transcribe a.wav b.wav --beam 1 --format json
+        leafx transcribe call.wav --temperature 0 --print-times
       """)
 
   @Argument(help: "Audio files to transcribe.")
@@ -25,23 +31,15 @@ struct TranscribeCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
 
-  @Option(help: "Beam size (1 = greedy search).")
-  var beam: Int = 5
+  @OptionGroup(title: "Decoding options") var decoding: DecodingFlags
 
-  @Option(help: "Spoken language code (en, de, …); detected when omitted (multilingual models).")
-  var language: String?
+  @Flag(help: "In text output, print each segment's start and end times.")
+  var printTimes = false
 
-  @Option(help: "transcribe, or translate into English.")
-  var task: String = "transcribe"
-
-  @Option(help: "Temperatures tried in order on fallback, comma-separated (\"0\" disables fallback).")
-  var temperature: String = "0,0.2,0.4,0.6,0.8,1.0"
-
-  @Flag(help: "Print segment times in text output.")
-  var timestamps = false
-
-  @Flag(help: "Decode text only (<|notimestamps|>); segments are whole 30 s windows.")
-  var withoutTimestamps = false
+  /// The old spelling of --print-times, hidden: it read as the opposite of
+  /// --without-timestamps, which is about decoding.
+  @Flag(name: .customLong("timestamps"), help: .hidden)
+  var deprecatedTimestamps = false
 
   @Option(help: "Output format: text, json, srt or vtt.")
   var format: TranscriptFormat = .text
@@ -53,34 +51,28 @@ struct TranscribeCommand: ParsableCommand {
   var fullPaths = false
 
   func run() throws {
-    try namingOptions(["beam_size": "--beam", "temperature": "--temperature", "language": "--language"]) {
+    if deprecatedTimestamps {
+      printError("leafx: warning: --timestamps is deprecated and will be removed; use --print-times")
+    }
+    try namingOptions(DecodingFlags.names) {
       try transcribe()
     }
   }
 
   func transcribe() throws {
-    var options = DecodingOptions()
-    options.beamSize = beam
-    options.language = language
-    guard let parsedTask = WhisperTask(rawValue: task) else {
-      throw LeafXError.invalidArgument(argument: "--task", reason: "\"\(task)\"; use transcribe or translate")
-    }
-    options.task = parsedTask
-    options.withoutTimestamps = withoutTimestamps
-    options.temperatures = try temperature.split(separator: ",").map { item in
-      guard let value = Float(String(item).stripped) else {
-        throw LeafXError.invalidArgument(argument: "--temperature", reason: "\"\(item)\" is not a number")
-      }
-      return value
-    }
-    try options.validate()
+    let options = try decoding.options()
     let whisper = try model.load()
+    let detects = decoding.detectsLanguage(whisper)
     var text = ""
     for path in audio {
       let decoded = try AudioDecoder.load(path: path)
       let transcript = try Transcriber(model: whisper, options: options).transcribe(decoded.samples)
+      if detects && format != .json {
+        reportDetectedLanguage(
+          transcript.language, probability: transcript.languageProbability, file: audio.count > 1 ? path : nil)
+      }
       text += TranscriptFormatter.format(
-        transcript, as: format, audioPath: path, model: whisper, timestamps: timestamps,
+        transcript, as: format, audioPath: path, model: whisper, timestamps: printTimes || deprecatedTimestamps,
         paths: OutputPaths(full: fullPaths))
     }
     try OutputFile.write(Array(text.utf8), to: output)
@@ -92,16 +84,25 @@ struct ModelOptions: ParsableArguments {
   @Option(name: [.customShort("m"), .long], help: "Model directory or ggml file, or a cached name (tiny.en, base).")
   var model: String?
 
-  @Option(help: "Compute threads (default: OPENBLAS_NUM_THREADS, or all cores).")
-  var threads: Int?
+  // Unconditional: `--threads -1` is a value to refuse by name, not a missing one.
+  @Option(
+    parsing: .unconditional,
+    help: "Compute threads, 1...256; 0: the library's default (OPENBLAS_NUM_THREADS, or all cores), as in the C and Python APIs.")
+  var threads: Int = 0
+
+  /// Refuses a thread count outside 0...256, naming --threads (status 64); `load` checks too.
+  func checkThreads() throws {
+    guard threads >= 0 else {
+      throw LeafXError.invalidArgument(argument: "--threads", reason: "\(threads) is negative; give 1...256 threads, or 0 for the default")
+    }
+    guard threads <= 256 else {
+      throw LeafXError.invalidArgument(argument: "--threads", reason: "\(threads) is outside 0...256")
+    }
+  }
 
   func load() throws -> WhisperModel {
-    if let threads {
-      guard (1...256).contains(threads) else {
-        throw LeafXError.invalidArgument(argument: "--threads", reason: "\(threads) is outside 1...256")
-      }
-      ComputeThreads.set(threads)
-    }
+    try checkThreads()
+    if threads > 0 { ComputeThreads.set(threads) }
     return try WhisperModel.load(path: try ModelCache.resolve(model))
   }
 }

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SOURCE_DIR, leafx_binary, run
 
-SUBCOMMANDS = ["", "transcribe", "explain", "bench", "diagnose", "features", "info", "bench-masking"]
+SUBCOMMANDS = ["", "transcribe", "explain", "bench", "diagnose", "features", "info", "bench-masking", "models"]
 
 
 def description(text):
@@ -70,7 +70,8 @@ def test_readme_synopsis_lists_every_option(command):
     synopsis = readme_synopsis()
     assert command in synopsis, f"README's Command line block has no `leafx {command}` line"
     text = run([leafx_binary(), command, "--help"], env=dict(os.environ, COLUMNS="200")).stdout
-    options = text.split("\nOPTIONS:\n", 1)[1]
+    # Every section after USAGE: OPTIONS and the titled ones (DECODING OPTIONS).
+    options = text.split("\nUSAGE:", 1)[1].split("\n\n", 1)[1]
     # An option line names its spellings first ("-m, --model <model>"); any one will do.
     spellings = [[word.rstrip(",") for word in line.split()[:2] if word.startswith("-")]
                  for line in options.split("\n") if line.strip().startswith("-")]

@@ -1,7 +1,8 @@
 """The HTML report and the SVG heatmap of `leafx explain`: the page is opened in headless
 Chromium (DevTools protocol over a pipe, chromium_driver.py) and checked for one element per
-word, the heatmap, a non-blank rendering, and a click on a word selecting that word's
-half-mass span; the SVG is parsed and checked against the JSON of the same explanation."""
+word, the heatmap, a non-blank rendering, a label on every half-mass span (short ones too),
+and a click on a word selecting that word's half-mass span; the SVG is parsed and checked
+against the JSON of the same explanation."""
 import base64
 import json
 import os
@@ -121,6 +122,61 @@ def test_report_in_headless_chromium(outputs, browser):
     after = browser.screenshot()[2]
     changed = sum(1 for y in range(max(box[1], 0), min(box[3], height), 4) if before[y] != after[y])
     assert changed > 10, "selecting a word did not change the timeline"
+
+
+# What the timeline's draw writes in the band of half-mass spans: each span's box
+# (fillRect, 14 px high) and its label (fillText), recorded through the canvas prototype
+# during one redraw. The band starts below the axis (18 px) and the spectrogram (96 px), its
+# lanes are 16 px high, and the gutter (150 px) holds the row labels.
+RECORD_SPANS = """new Promise((resolve) => {
+  const proto = CanvasRenderingContext2D.prototype, fillText = proto.fillText, fillRect = proto.fillRect;
+  const calls = [], band = (x, y) => x >= 150 && y >= 116 && y <= 116 + 6 * 16;
+  proto.fillText = function (text, x, y) {
+    if (band(x, y)) calls.push({kind: "label", text, x, y, width: this.measureText(text).width});
+    return fillText.apply(this, arguments);
+  };
+  proto.fillRect = function (x, y, w, h) {
+    if (h === 14 && band(x, y)) calls.push({kind: "box", x, y, w});
+    return fillRect.apply(this, arguments);
+  };
+  window.dispatchEvent(new Event("resize"));
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    proto.fillText = fillText; proto.fillRect = fillRect; resolve(calls);
+  }));
+})"""
+
+
+def test_every_half_mass_span_has_a_readable_label(outputs, browser):
+    """Each word's span on the timeline carries its word: inside the box when it fits, else
+    just right of it (a short span once had no label at all), clear of every other box and
+    label of its lane."""
+    words = [w["word"].strip() for w in outputs["explanation"]["words"]]
+    browser.open(outputs["html"].as_uri(), "document.body.dataset.ready === 'true'")
+    calls = browser.evaluate(RECORD_SPANS)
+    # The draw visits the words in order: a box, then its label.
+    spans, box = [], None
+    for call in calls:
+        if call["kind"] == "box":
+            box = call
+            spans.append([box, None])
+        else:
+            assert box is not None and spans[-1][1] is None, call
+            spans[-1][1] = call
+    assert len(spans) == len(words), (len(spans), len(words))
+    unlabelled = [word for word, (_, label) in zip(words, spans) if label is None]
+    assert not unlabelled, f"spans without a label: {unlabelled}"
+    assert [label["text"] for _, label in spans] == words
+    beside = [word for word, (box, label) in zip(words, spans) if label["x"] >= box["x"] + box["w"]]
+    assert beside, "no span of this page is narrower than its word, so the test tests nothing"
+    for i, (box, label) in enumerate(spans):
+        left, right = label["x"], label["x"] + label["width"]
+        for j, (other_box, other_label) in enumerate(spans):
+            if j == i or other_box["y"] != box["y"]:
+                continue
+            assert right <= other_box["x"] + 0.5 or left >= other_box["x"] + other_box["w"] - 0.5, (
+                f"the label of {words[i]!r} runs into the span of {words[j]!r}")
+            assert right <= other_label["x"] + 0.5 or left >= other_label["x"] + other_label["width"] - 0.5, (
+                f"the labels of {words[i]!r} and {words[j]!r} overlap")
 
 
 def test_report_gives_the_silence_checks_of_verify(browser, tmp_path):

@@ -83,11 +83,29 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   /// needs leafx's own engine and costs one encoder and decoder pass per mask.
   public var needsMaskedScoring: Bool { self == .specmask || self == .lime || self == .kernelshap }
 
-  /// Parses a name, with an error listing the valid ones.
+  /// True for the ablations of `leafx-causal` (docs/leafx.md, "Ablations"): variants the
+  /// benchmark compares to measure each part of the method, not methods to explain with.
+  public var isAblation: Bool {
+    switch self {
+    case .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient, .leafxCausalNoFootprint: return true
+    default: return false
+    }
+  }
+
+  /// The methods to explain with, in `allCases` order: every case but the ablations.
+  public static var methods: [AttributionMethod] { allCases.filter { !$0.isAblation } }
+
+  /// The ablations of `leafx-causal` (`isAblation`), in `allCases` order.
+  public static var ablations: [AttributionMethod] { allCases.filter(\.isAblation) }
+
+  /// Parses a name (an ablation's too), with an error listing the methods; the ablations
+  /// are mentioned apart, not listed as methods.
   public static func named(_ name: String) throws -> AttributionMethod {
     guard let method = AttributionMethod(rawValue: name) else {
       throw LeafXError.invalidArgument(
-        argument: "method", reason: "unknown method \"\(name)\"; one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        argument: "method",
+        reason: "unknown method \"\(name)\"; one of \(methods.map(\.rawValue).joined(separator: ", ")) "
+          + "(or an ablation of leafx-causal, listed apart by `leafx explain --help` and leafx.h)")
     }
     return method
   }

@@ -81,7 +81,8 @@ public enum HTMLReport {
       <h2>Timeline <button id="zoom-out" title="zoom out">−</button> <button id="zoom-in" title="zoom in">+</button></h2>
       <p class="legend">Top: the log-mel spectrogram the model sees (dark = loud, low frequencies at the bottom); each
       word's <b>half-mass span</b> (the shortest stretch of audio holding half of its attribution), shaded as in the
-      transcript; the selected word's attribution. Below: the <b>tokens × time heatmap</b>, one row per token, each
+      transcript and labelled with its word (beside the box when the box is too short for it); the selected word's
+      attribution. Below: the <b>tokens × time heatmap</b>, one row per token, each
       20 ms frame coloured by the token's attribution there relative to the row's maximum
       <span class="scale" style="background: linear-gradient(to right, \(ColourScale.viridis.table(count: 9).joined(separator: ", ")))"></span>
       (0 to row maximum); the boxed stretch is the token's half-mass span, grey is outside the 30 s window the token

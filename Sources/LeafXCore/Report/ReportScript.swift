@@ -140,19 +140,63 @@ enum ReportScript {
   const spec = bytes("leafx-spectrogram");
   const timeline = $("timeline"), canvas = $("heatmap"), spacer = $("timeline-spacer");
   const ctx = canvas.getContext("2d");
-  const GUTTER = 150, AXIS = 18, SPEC_H = 96, LANE_H = 16, LANES = 3, CURVE_H = 36, ROW_H = 12;
-  const TOP = AXIS + SPEC_H + LANES * LANE_H + CURVE_H + 6;
+  const GUTTER = 150, AXIS = 18, SPEC_H = 96, LANE_H = 16, CURVE_H = 36, ROW_H = 12;
+  const MIN_LANES = 3, MAX_LANES = 6, LABEL_FONT = "11px sans-serif", LABEL_GAP = 3;
+  let LANES = MIN_LANES, TOP = 0;
   let ppf = 2;  // pixels per 20 ms frame
   let selected = -1;
 
-  const lane = [];  // spans stacked into lanes so that neighbours do not cover each other
-  const laneEnd = new Array(LANES).fill(-Infinity);
-  E.words.forEach((w, i) => {
-    let l = laneEnd.findIndex((end) => end <= w.start);
-    if (l < 0) l = laneEnd.indexOf(Math.min(...laneEnd));
-    lane[i] = l;
-    laneEnd[l] = w.end;
-  });
+  // Half-mass spans stacked into lanes so that neighbours cover neither each other nor each
+  // other's labels. A word's label goes inside its box when it fits, else just right of the
+  // box, so a short span keeps a readable label. Box widths are in pixels, so the lanes are
+  // packed again at each zoom, with as few lanes (3 to 6) as show every label; a label that
+  // still finds no room is left out (the span's tooltip names the word) until a zoom in.
+  ctx.font = LABEL_FONT;
+  const labelWidth = E.words.map((w) => ctx.measureText(w.word.trim()).width);
+  const byStart = E.words.map((_, i) => i).sort((i, j) => E.words[i].start - E.words[j].start || i - j);
+  let lane = [], labelInside = [], labelShown = [], extentEnd = [];
+  const spanX = (w) => (w.start / FS) * ppf;
+  const boxWidth = (w) => Math.max(2, ((w.end - w.start) / FS) * ppf);
+  function packLanes(n) {
+    const laneOf = [], inside = [], shown = [], end = [];
+    const laneEnd = new Array(n).fill(-Infinity), last = new Array(n).fill(-1);
+    let hidden = 0;
+    byStart.forEach((i) => {
+      const w = E.words[i], a = spanX(w), box = boxWidth(w);
+      inside[i] = labelWidth[i] + 4 < box;
+      end[i] = a + box + (inside[i] ? 0 : LABEL_GAP + labelWidth[i] + 2);
+      let l = laneEnd.findIndex((e) => e <= a);
+      shown[i] = l >= 0;
+      if (l < 0) {
+        // Every lane is taken here: overlap the lane that frees first, and hide the labels
+        // this span would cover or run into.
+        l = laneEnd.indexOf(Math.min(...laneEnd));
+        const p = last[l];
+        if (p >= 0 && !inside[p] && shown[p]) { shown[p] = false; hidden++; }
+        if (!inside[i]) hidden++; else shown[i] = true;
+      }
+      laneOf[i] = l;
+      laneEnd[l] = Math.max(laneEnd[l], end[i]);
+      last[l] = i;
+    });
+    return { laneOf, inside, shown, end, hidden };
+  }
+  function pack() {
+    let best = null;
+    for (let n = MIN_LANES; n <= MAX_LANES; n++) {
+      best = packLanes(n);
+      LANES = n;
+      if (!best.hidden) break;
+    }
+    ({ laneOf: lane, inside: labelInside, shown: labelShown, end: extentEnd } = best);
+    TOP = AXIS + SPEC_H + LANES * LANE_H + CURVE_H + 6;
+  }
+  // The word whose span or label is at (x, y) of the lanes band (x in unscrolled pixels), or -1.
+  function spanAt(x, y) {
+    const l = Math.floor((y - (AXIS + SPEC_H + 2)) / LANE_H);
+    if (l < 0 || l >= LANES) return -1;
+    return E.words.findIndex((w, j) => lane[j] === l && spanX(w) <= x && x <= (labelShown[j] ? extentEnd[j] : spanX(w) + boxWidth(w)));
+  }
 
   const TILE = 512;  // spectrogram tiles: frames × mels bitmaps, built when first seen
   const tiles = new Map();
@@ -176,6 +220,7 @@ enum ReportScript {
   const scratch = document.createElement("canvas");
 
   function layout() {
+    pack();
     // As tall as the content when it is short, at most 62 % of the window (then it scrolls).
     const content = TOP + E.tokens.length * ROW_H + 8 + (timeline.offsetHeight - timeline.clientHeight);
     timeline.style.height = Math.max(240, Math.min(0.62 * window.innerHeight, content)) + "px";
@@ -217,12 +262,15 @@ enum ReportScript {
       ctx.fillRect(a, y, Math.max(2, b - a), LANE_H - 2);
       ctx.strokeStyle = i === selected ? "#000" : "#888"; ctx.lineWidth = i === selected ? 2 : 0.5;
       ctx.strokeRect(a, y, Math.max(2, b - a), LANE_H - 2);
-      const label = w.word.trim();
-      ctx.font = "11px sans-serif";
-      if (ctx.measureText(label).width + 4 < b - a) {
+      ctx.font = LABEL_FONT;
+      if (labelInside[i]) {
         const rgb = pick(CIVIDIS, grounding(w));
         ctx.fillStyle = rgb[0] * 0.299 + rgb[1] * 0.587 + rgb[2] * 0.114 > 140 ? "#000" : "#fff";
-        ctx.fillText(label, a + 2, y + LANE_H - 5);
+        ctx.fillText(w.word.trim(), a + 2, y + LANE_H - 5);
+      } else if (labelShown[i]) {
+        // a short span: its label just right of the box, on the page's background
+        ctx.fillStyle = i === selected ? "#000" : "#222";
+        ctx.fillText(w.word.trim(), a + Math.max(2, b - a) + LABEL_GAP, y + LANE_H - 5);
       }
     });
     // the selected word's attribution as bars
@@ -329,10 +377,16 @@ enum ReportScript {
       const r = Math.floor((py - TOP + timeline.scrollTop) / ROW_H);
       if (wordOfToken.has(r)) select(wordOfToken.get(r), true);
     } else {
-      const i = E.words.findIndex((w, j) => w.start <= t && t <= w.end &&
-        lane[j] === Math.floor((py - (AXIS + SPEC_H + 2)) / LANE_H));
+      const i = spanAt(px - GUTTER + timeline.scrollLeft, py);
       if (i >= 0) select(i, true); else { audio.currentTime = t; schedule(); }
     }
+  });
+  // A span's tooltip: its word and times (also for a label left out at this zoom).
+  canvas.addEventListener("mousemove", (ev) => {
+    const rect = canvas.getBoundingClientRect(), px = ev.clientX - rect.left, py = ev.clientY - rect.top;
+    const i = px < GUTTER || py >= TOP ? -1 : spanAt(px - GUTTER + timeline.scrollLeft, py);
+    const title = i < 0 ? "" : `${E.words[i].word.trim()} · half-mass span ${sec(E.words[i].start)}–${sec(E.words[i].end)} s`;
+    if (canvas.title !== title) canvas.title = title;
   });
   function zoom(factor) {
     const centre = (timeline.scrollLeft + (timeline.clientWidth - GUTTER) / 2) / ppf;

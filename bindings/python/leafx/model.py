@@ -20,6 +20,10 @@ _NUMBER_OPTIONS = ("beam_size", "patience", "best_of", "length_penalty", "max_in
 _BOOL_OPTIONS = ("condition_on_previous_text", "without_timestamps", "suppress_blank")
 # None disables the check (NAN in C), as in faster-whisper.
 _THRESHOLDS = ("compression_ratio_threshold", "log_prob_threshold", "no_speech_threshold")
+# explain()'s decoding keywords: every transcribe() keyword but seed, which in explain() seeds
+# the method (as `leafx explain --seed`); the decoding samples with seed 0, as on the command line.
+_DECODING_KEYWORDS = frozenset(("language", "task", "initial_prompt", "temperature", *_THRESHOLDS, *_BOOL_OPTIONS,
+                                *_NUMBER_OPTIONS)) - {"seed"}
 # faster-whisper keywords leafx does not have yet, and what to use instead. Their "off" values
 # (False, None) are accepted: leafx behaves so already.
 _NOT_SUPPORTED_YET = {
@@ -217,25 +221,37 @@ class Model:
         return Result(out, pcm.size, audio_path=_path_of(audio))
 
     def explain(self, audio, method="leafx", text=None, *, tau=1.0, epsilon=1e-8, depth="default", seed=0,
-                beam_size=None, language=None, verify=False, progress=None, **method_params):
-        """Transcribes `audio` (a file path, or float32 samples at 16 kHz mono) greedily
-        without timestamps, or takes `text` (forced mode, audio <= 30 s), and attributes
+                verify=False, progress=None, **options):
+        """Transcribes `audio` (a file path, or float32 samples at 16 kHz mono) as
+        transcribe() does, or takes `text` (forced mode, audio <= 30 s), and attributes
         every token and word to the audio's 20 ms frames with `method` ("leafx",
         "leafx-grad", "leafx-causal", "leafx-paper", "leafx-paper-grad",
         "leafx-paper-causal", "raa", "raa-mean", "rollout", "grad-rollout", "random", ...).
         tau: entropy temperature (> 0). depth: "default" (the method's own), "full", "last-half",
         "last-third", "middle-half" or "1".
-        seed: of the "random" method. beam_size, language: how the audio is decoded first
-        (as `leafx explain --beam --language`). verify: check each word by silencing the span
-        its attribution points at (Word.silence_check, flag "unconfirmed"; one masked pass per
-        word, as `leafx explain --verify`). Same defaults as `leafx explain`.
-        method_params: other numeric fields of leafx_explain_params by their C name (the
+        seed: of the "random" method and of lime's and kernelshap's masks. verify: check each
+        word by silencing the span its attribution points at (Word.silence_check, flag
+        "unconfirmed"; one masked pass per word, as `leafx explain --verify`).
+        Decoding: the keywords of transcribe(), with the same names, defaults (faster-whisper's:
+        beam_size 5, temperature fallback, timestamps) and meaning, so that the transcript
+        explained is the one transcribe() writes: language, task, beam_size, patience, best_of,
+        length_penalty, temperature (0 alone: no fallback), compression_ratio_threshold,
+        log_prob_threshold, no_speech_threshold, condition_on_previous_text,
+        without_timestamps, max_initial_timestamp_s, suppress_blank, initial_prompt; all but
+        seed, which seeds the method here (the decoding samples with seed 0). beam_size=1,
+        without_timestamps=True decodes greedily, as `leafx bench` and leafx_explain's own
+        default do. Forced mode uses only language and task. The defaults are those of
+        `leafx explain`.
+        Other keywords: numeric fields of leafx_explain_params by their C name (the
         parameters of methods added after 0.1.0, once leafx/_abi.py mirrors them).
         Returns a leafx.Explanation with `attributions` [n_tokens, n_frames] and
         `word_attributions` [n_words, n_frames].
         """
-        method_params = dict(method_params)
+        method_params = dict(options)
         _refuse_unsupported(method_params, "explain()")
+        decoding = {name: method_params.pop(name) for name in list(method_params) if name in _DECODING_KEYWORDS}
+        if "beam_size" in decoding and decoding["beam_size"] is None:  # None, the old keyword's default: the default
+            del decoding["beam_size"]
         pcm = pcm_16k(audio, "explain")
         params = _abi.ExplainParams()
         check(self._lib.leafx_explain_params_init(ctypes.byref(params), ctypes.sizeof(params)))
@@ -248,14 +264,13 @@ class Model:
         params.verify = 1 if verify else 0
         for name, value in method_params.items():
             if name not in _METHOD_PARAMS:
-                raise TypeError(f"explain() got an unknown parameter {name!r}; leafx_explain_params fields: "
+                raise TypeError(f"explain() got an unknown parameter {name!r}; decoding keywords (as transcribe()'s): "
+                                + ", ".join(sorted(_DECODING_KEYWORDS)) + "; leafx_explain_params fields: "
                                 + ", ".join(sorted(_METHOD_PARAMS)))
             setattr(params, name, value)
-        if beam_size is not None or language is not None:
-            # The command line's decoding: greedy (unless beam_size), without timestamps.
-            decoding = self._transcribe_params({"without_timestamps": True, "beam_size": 1 if beam_size is None else beam_size,
-                                                "language": language})
-            params.transcribe = ctypes.pointer(decoding)
+        # Always explicit, as `leafx explain`: without it leafx_explain decodes greedily without
+        # timestamps (its own default, which the C ABI keeps).
+        params.transcribe = ctypes.pointer(self._transcribe_params(decoding))
         callbacks = _Callbacks(progress)
         callbacks.install(params)
         out = ctypes.c_void_p()

@@ -124,6 +124,30 @@ def test_to_json_is_the_cli_schema(tiny, cli):
         explanation.to_json()
 
 
+@pytest.mark.parametrize("options, flags", [
+    ({}, ()),
+    ({"beam_size": 1, "temperature": 0}, ("--beam", "1", "--temperature", "0")),
+    ({"beam_size": 1, "without_timestamps": True}, ("--beam", "1", "--without-timestamps")),
+], ids=["defaults", "greedy-no-fallback", "greedy-without-timestamps"])
+def test_explain_decodes_as_transcribe(tiny, cli, options, flags):
+    """explain() takes transcribe()'s decoding keywords with its defaults, so it explains the
+    transcript transcribe() writes (this utterance is written differently by greedy decoding,
+    the old default of explain()), and equals `leafx explain` given the same options."""
+    path = dev_audio("367-130732-0006")
+    explanation = tiny.explain(path, method="raa", **options)
+    assert [t.id for t in explanation.tokens] == [t.id for t in tiny.transcribe(path, **options).tokens]
+    document = json.loads(cli("explain", path, "-m", "tiny.en", "--method", "raa", *flags, "--format", "json"))
+    assert_matches(explanation, document)
+
+
+def test_explain_refuses_what_transcribe_refuses(tiny):
+    path = dev_audio("367-130732-0006")
+    with pytest.raises(ValueError, match="temperature"):  # through the nested decoding params
+        tiny.explain(path, method="raa", temperature=-1)
+    with pytest.raises(TypeError, match="decoding keywords .*beam_size"):
+        tiny.explain(path, method="raa", beam_width=3)
+
+
 def test_beam_decoding(tiny, cli):
     """beam_size reaches the nested decoding params as `leafx explain --beam` does."""
     path = dev_audio("1688-142285-0002")
