@@ -3,11 +3,10 @@ import Testing
 
 @testable import LeafXCore
 
-/// The encoder tape and backward pass (Models/Gradients/EncoderTape.swift,
-/// Models/Gradients/EncoderBackward.swift), the decoder backward's gradient of the encoder
-/// output (Models/Gradients/DecoderBackward.swift) and Conv1D's backward (Tensor/Conv1D.swift),
-/// against loops in Double and against central finite differences of the independent Double
-/// model (NaiveEncoder + NaiveDecoder).
+/// The encoder tape and backward pass (Explain/EncoderTape.swift, Explain/EncoderBackward.swift),
+/// the decoder backward's gradient of the encoder output (Explain/DecoderBackward.swift) and
+/// Conv1D's backward (Tensor/Conv1D.swift), against loops in Double and against central finite
+/// differences of the independent Double model (NaiveEncoder + NaiveDecoder).
 ///
 /// Tolerances and why:
 /// - `convTolerance` 1e-5: sgemm in float32 against loops in Double over ≤ 15 products of O(1).

@@ -45,117 +45,49 @@ public struct WhisperEncoder: Sendable {
   /// tiny); once it returns true the rest is skipped and the output is meaningless: the
   /// caller must discard it.
   public func encode(_ mel: [Float], shouldStop: (() -> Bool)? = nil) -> [Float] {
+    let d = dimensions.nAudioState
+    let frames = inputFrames
+    var h = conv1.forward(mel, length: frames)
+    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
+    h = conv2.forward(h, length: frames)
+    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
     let n = dimensions.nAudioCtx
-    var x = [Float](repeating: 0, count: n * dimensions.nAudioState)
-    embed(stem(mel).h, into: &x, window: 0)
-    for index in blocks.indices {
+    // [d, n] → [n, d] plus positions.
+    var x = [Float](repeating: 0, count: n * d)
+    x.withUnsafeMutableBufferPointer { out in
+      h.withUnsafeBufferPointer { src in
+        positional.withUnsafeBufferPointer { pos in
+          for t in 0..<n {
+            for c in 0..<d { out[t * d + c] = src[c * n + t] + pos[t * d + c] }
+          }
+        }
+      }
+    }
+    for block in blocks {
       if let shouldStop, shouldStop() { break }
-      block(index, &x, windows: 1)
+      let normed = block.attentionNorm.forward(x, rows: n)
+      addInPlace(&x, selfAttention(block.attention, normed, rows: n, heads: dimensions.nAudioHead))
+      addInPlace(&x, block.mlp.forward(block.mlpNorm.forward(x, rows: n), rows: n))
     }
     return finalNorm.forward(x, rows: n)
   }
 
-  /// Several windows through the encoder at once (the perturbation baselines score hundreds
-  /// of masked copies of one window, docs/methods.md, "Baselines"; docs/design.md,
-  /// "Performance"): the B windows' rows are stacked, `[B·n_audio_ctx, d]`, so every linear
-  /// layer and MLP is one sgemm with M = B·n_audio_ctx (the weights are packed once per batch
-  /// instead of once per window); attention, which mixes rows, runs per window on its block of
-  /// rows. Each window's output equals `encode(_:)`'s up to float rounding (the same products
-  /// in a different blocking). Returns each `[n_audio_ctx, d]`.
-  public func encode(batch mels: [[Float]]) -> [[Float]] {
-    let b = mels.count
-    guard b > 1 else { return mels.map { encode($0) } }
-    let d = dimensions.nAudioState
-    let n = dimensions.nAudioCtx
-    var x = [Float](repeating: 0, count: b * n * d)
-    for (w, mel) in mels.enumerated() { embed(stem(mel).h, into: &x, window: w) }
-    for index in blocks.indices { block(index, &x, windows: b) }
-    let out = finalNorm.forward(x, rows: b * n)
-    return (0..<b).map { w in Array(out[(w * n * d)..<((w + 1) * n * d)]) }
-  }
-
-  // MARK: - The forward code, written once
-
-  // `encode`, `encode(batch:)` and `EncoderTape.record` (Gradients/EncoderTape.swift, whose
-  // backward is Gradients/EncoderBackward.swift) all run the stem, `embed` and `block` below;
-  // they differ only in how many windows are stacked and whether activations are recorded, so
-  // the tape's output is `encode`'s by construction.
-
-  /// The conv stem `gelu(conv2(gelu(conv1(mel))))`, `[d, n_audio_ctx]`; when `recording`, also
-  /// the GELU slopes `gelu′(u₁)` `[d, 2n]` and `gelu′(u₂)` `[d, n]` of the two pre-activations
-  /// (empty otherwise).
-  func stem(_ mel: [Float], recording: Bool = false) -> (h: [Float], conv1Slope: [Float], conv2Slope: [Float]) {
-    var h = conv1.forward(mel, length: inputFrames)
-    let conv1Slope = recording ? GELU.derivatives(h) : []
-    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-    h = conv2.forward(h, length: inputFrames)
-    let conv2Slope = recording ? GELU.derivatives(h) : []
-    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-    return (h, conv1Slope, conv2Slope)
-  }
-
-  /// Window `window` of the stacked residual stream: `x[t] = stem[·, t] + positional[t]`
-  /// (`[d, n]` → `[n, d]` plus positions).
-  func embed(_ stem: [Float], into x: inout [Float], window: Int) {
-    let d = dimensions.nAudioState
-    let n = dimensions.nAudioCtx
-    x.withUnsafeMutableBufferPointer { out in
-      stem.withUnsafeBufferPointer { src in
-        positional.withUnsafeBufferPointer { pos in
-          let base = window * n * d
-          for t in 0..<n {
-            for c in 0..<d { out[base + t * d + c] = src[c * n + t] + pos[t * d + c] }
-          }
-        }
-      }
-    }
-  }
-
-  /// Encoder block `index` over `windows` stacked windows of the residual stream, in place:
-  /// `x += W_o attn(ln(x));  x += W₂ gelu(W₁ ln(x) + b₁) + b₂`. Projections run over all rows,
-  /// attention within each window's rows. `observe` receives each head's probabilities (it
-  /// switches `Attention.forward` to its whole-matrix path, with the same bits). When
-  /// `recording`, returns what the backward needs; otherwise nil and nothing is copied.
-  @discardableResult
-  func block(
-    _ index: Int, _ x: inout [Float], windows: Int, recording: Bool = false,
-    observe: ((_ head: Int, _ probabilities: UnsafeBufferPointer<Float>) -> Void)? = nil
-  ) -> EncoderTape.BlockRecord? {
-    let n = dimensions.nAudioCtx
-    let rows = windows * n
-    let block = blocks[index]
-    let w = block.attention
-    let width = w.out.inFeatures
-    let attentionInput = recording ? x : []
-    let normed = block.attentionNorm.forward(x, rows: rows)
-    let q = w.query.forward(normed, rows: rows)
-    let k = w.key.forward(normed, rows: rows)
-    let v = w.value.forward(normed, rows: rows)
-    var mixed = [Float](repeating: 0, count: rows * width)
+  private func selfAttention(_ w: AttentionWeights, _ x: [Float], rows: Int, heads: Int) -> [Float] {
+    let q = w.query.forward(x, rows: rows)
+    let k = w.key.forward(x, rows: rows)
+    let v = w.value.forward(x, rows: rows)
+    var mixed = [Float](repeating: 0, count: rows * w.out.inFeatures)
     q.withUnsafeBufferPointer { q in
       k.withUnsafeBufferPointer { k in
         v.withUnsafeBufferPointer { v in
           mixed.withUnsafeMutableBufferPointer { o in
-            for window in 0..<windows {
-              let offset = window * n * width
-              Attention.forward(
-                q: q.baseAddress! + offset, k: k.baseAddress! + offset, v: v.baseAddress! + offset, tq: n, tk: n,
-                width: width, heads: dimensions.nAudioHead, causalOffset: nil, into: o.baseAddress! + offset,
-                observe: observe)
-            }
+            Attention.forward(
+              q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, tq: rows, tk: rows,
+              width: w.out.inFeatures, heads: heads, causalOffset: nil, into: o.baseAddress!)
           }
         }
       }
     }
-    addInPlace(&x, w.out.forward(mixed, rows: rows))
-
-    let mlpInput = recording ? x : []
-    var hidden = block.mlp.fc1.forward(block.mlpNorm.forward(x, rows: rows), rows: rows)
-    let mlpSlope = recording ? GELU.derivatives(hidden) : []
-    hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-    addInPlace(&x, block.mlp.fc2.forward(hidden, rows: rows))
-    guard recording else { return nil }
-    return EncoderTape.BlockRecord(
-      attentionInput: attentionInput, query: q, key: k, value: v, mlpInput: mlpInput, mlpSlope: mlpSlope)
+    return w.out.forward(mixed, rows: rows)
   }
 }

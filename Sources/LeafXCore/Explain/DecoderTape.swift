@@ -2,8 +2,8 @@
 // "Attention trace") and everything the hand-written backward of DecoderBackward.swift needs
 // (docs/methods.md, "Gradient modulation").
 //
-// Priorities: correctness first (the pass is the engine's own block code,
-// `WhisperDecoder.block` in recording mode, so its logits are the engine's),
+// Priorities: correctness first (the pass is the same sequence of Linear / LayerNorm /
+// Softmax / GELU / sgemm calls as `WhisperDecoder.forward`, so its logits are the engine's),
 // then determinism (products split by `gemm` as the engine's are, so no result depends on the
 // thread count), then speed (one pass over all T positions, products on sgemm). Memory is
 // O(L·H·T·(F + T) + L·T·d) floats: the full per-head maps are kept because gradient
@@ -125,7 +125,7 @@ public struct DecoderTape: Sendable {
   /// Runs the teacher-forced pass and records it.
   ///
   /// With no ablation and no override, `logits` equal `decoder.forward(tokens, cache: fresh,
-  /// audio: audio, logitRows: tokens.count)`: both run `WhisperDecoder.block`.
+  /// audio: audio, logitRows: tokens.count)` (same operations in the same order).
   /// - Parameters:
   ///   - decoder: the model's decoder.
   ///   - tokens: `T ≥ 1` token ids, `T ≤ n_text_ctx`.
@@ -154,31 +154,60 @@ public struct DecoderTape: Sendable {
       frames >= 1 && audio.keys.count == decoder.blocks.count && audio.keys.allSatisfy { $0.count == frames * d },
       "DecoderTape: audio context of another model")
 
-    // The engine's block code in recording mode on the sequence kernels (DecoderBlock.swift);
-    // only the attention is the tape's own, to keep and edit every head's probabilities.
-    var x = decoder.embed(tokens, position: 0, positionStride: 1)
+    // x⁰ = E[tokens] + P[0 ..< T]
+    var x = [Float](repeating: 0, count: n * d)
+    x.withUnsafeMutableBufferPointer { out in
+      decoder.tokenEmbedding.withUnsafeBufferPointer { emb in
+        decoder.positional.withUnsafeBufferPointer { pos in
+          for (i, token) in tokens.enumerated() {
+            let o = out.baseAddress! + i * d
+            let e = emb.baseAddress! + token * d
+            let p = pos.baseAddress! + i * d
+            for c in 0..<d { o[c] = e[c] + p[c] }
+          }
+        }
+      }
+    }
+
     var records: [LayerRecord] = []
     var selfMaps: [[[Float]]] = []
     var crossMaps: [[[Float]]] = []
     records.reserveCapacity(decoder.blocks.count)
-    for layer in decoder.blocks.indices {
-      let record = decoder.block(
-        layer, &x, rows: n, kernels: .sequence, keepsCrossOutput: !ablatedCrossLayers.contains(layer), recording: true,
-        selfAttention: { q, k, v in
-          let (mixed, maps) = attend(
-            q, k, v, tq: n, tk: n, width: d, heads: heads, causal: true,
-            override: overrideAttention.map { f in { h, p in f(.selfAttention, layer, h, p) } })
-          selfMaps.append(maps)
-          return mixed
-        },
-        crossAttention: { query in
-          let (mixed, maps) = attend(
-            query, audio.keys[layer], audio.values[layer], tq: n, tk: frames, width: d, heads: heads, causal: false,
-            override: overrideAttention.map { f in { h, p in f(.crossAttention, layer, h, p) } })
-          crossMaps.append(maps)
-          return mixed
-        })
-      records.append(record!)
+    for (layer, block) in decoder.blocks.enumerated() {
+      // Causal self-attention.
+      let selfInput = x
+      let normed = block.selfNorm.forward(x, rows: n)
+      let q = block.selfAttention.query.forward(normed, rows: n)
+      let k = block.selfAttention.key.forward(normed, rows: n)
+      let v = block.selfAttention.value.forward(normed, rows: n)
+      let (mixed, selfP) = attend(
+        q, k, v, tq: n, tk: n, width: d, heads: heads, causal: true,
+        override: overrideAttention.map { f in { h, p in f(.selfAttention, layer, h, p) } })
+      addInPlace(&x, block.selfAttention.out.forward(mixed, rows: n))
+
+      // Cross-attention over the audio.
+      let crossInput = x
+      let crossQuery = block.crossAttention.query.forward(block.crossNorm.forward(x, rows: n), rows: n)
+      let (crossMixed, crossP) = attend(
+        crossQuery, audio.keys[layer], audio.values[layer], tq: n, tk: frames, width: d, heads: heads,
+        causal: false, override: overrideAttention.map { f in { h, p in f(.crossAttention, layer, h, p) } })
+      if !ablatedCrossLayers.contains(layer) {
+        addInPlace(&x, block.crossAttention.out.forward(crossMixed, rows: n))
+      }
+
+      // MLP, as MLPWeights.forward, keeping the pre-activation.
+      let mlpInput = x
+      let hiddenPre = block.mlp.fc1.forward(block.mlpNorm.forward(x, rows: n), rows: n)
+      var hidden = hiddenPre
+      hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
+      addInPlace(&x, block.mlp.fc2.forward(hidden, rows: n))
+
+      records.append(
+        LayerRecord(
+          selfInput: selfInput, query: q, key: k, value: v, crossInput: crossInput, mlpInput: mlpInput,
+          mlpHidden: hiddenPre, crossQuery: crossQuery))
+      selfMaps.append(selfP)
+      crossMaps.append(crossP)
     }
     let logits = decoder.logits(decoder.finalNorm.forward(x, rows: n), rows: n)
     return DecoderTape(
