@@ -15,7 +15,7 @@ LEAFX_CACHE  ?= $(HOME)/.cache/leafx
 LEAFX_MODELS ?= $(LEAFX_CACHE)/models
 VENV         ?= $(LEAFX_CACHE)/venv
 PYTHON       ?= python3
-VERSION      := 0.2.0
+VERSION      := 0.3.0
 ABI          := 0
 
 SWIFT_RELEASE := swift build -c release -Xswiftc -static-stdlib

@@ -85,12 +85,12 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define LEAFX_VERSION_MAJOR 0
-#define LEAFX_VERSION_MINOR 2
+#define LEAFX_VERSION_MINOR 3
 #define LEAFX_VERSION_PATCH 0
 /** MAJOR*10000 + MINOR*100 + PATCH. */
 #define LEAFX_VERSION_NUMBER \
     (LEAFX_VERSION_MAJOR * 10000 + LEAFX_VERSION_MINOR * 100 + LEAFX_VERSION_PATCH)
-#define LEAFX_VERSION_STRING "0.2.0"
+#define LEAFX_VERSION_STRING "0.3.0"
 /** The ABI version; equals the number in the SONAME (libleafx.so.0). */
 #define LEAFX_ABI_VERSION 0
 
@@ -459,6 +459,15 @@ typedef struct leafx_transcribe_params {
     void *progress_user_data;
     leafx_abort_callback abort;         /**< NULL (default) or a callback */
     void *abort_user_data;
+    /**
+     * 0 (default) or 1: time every word (since 0.3). The transcript is the same; one
+     * teacher-forced pass per window over what was decoded gives the default `leafx`
+     * attributions, from which each word's start and end are segmented (contiguous, in
+     * order, not overlapping). Read them with leafx_result_n_timed_words and
+     * leafx_result_timed_word; the result also answers the explanation accessors (tokens'
+     * and words' attributions, method leafx).
+     */
+    int32_t word_timestamps;
 } leafx_transcribe_params;
 
 /**
@@ -713,10 +722,38 @@ typedef struct leafx_word {
     float log_probability;
     float silenced_log_probability;
     float silence_drop;
+    /* Since 0.3: where the word starts and ends in the audio, seconds, segmented from the
+       attributions of its window (contiguous, in order, not overlapping other words; equal
+       for punctuation, which has no sound of its own). start_s/end_s above are the half-mass
+       span of its attribution, which may overlap its neighbours'. */
+    double boundary_start_s;
+    double boundary_end_s;
 } leafx_word;
 
 /** Accessor: word `i_word` into `word` (set word->struct_size first). Since 0.1. */
 leafx_status leafx_result_word(const leafx_result *result, size_t i_word, leafx_word *word);
+
+/** A word with its time, as a transcription with word timestamps lists it (faster-whisper's
+    Word): punctuation joined to the word it closes or opens. Since 0.3. */
+typedef struct leafx_timed_word {
+    size_t struct_size;     /**< sizeof(leafx_timed_word) as the caller compiled it */
+    const char *text;       /**< with its leading space (" Americans,"), owned by the result */
+    double start_s;         /**< where it starts and ends, seconds from the recording's start */
+    double end_s;
+    float probability;      /**< mean of its tokens' probabilities */
+    size_t i_segment;       /**< the segment of its first token */
+    size_t i_first_token;   /**< its tokens: i_first_token ... + n_tokens - 1 */
+    size_t n_tokens;
+} leafx_timed_word;
+
+/** Accessor: number of timed words: those of leafx_transcribe_params.word_timestamps, or of
+    any leafx_explain result (timed from its method's attributions); 0 for a plain
+    transcription. Since 0.3. */
+leafx_status leafx_result_n_timed_words(const leafx_result *result, size_t *n_words);
+
+/** Accessor: timed word `i_word` into `word` (set word->struct_size first). Errors:
+    LEAFX_ERR_INVALID_ARGUMENT (index out of range, NULL word). Since 0.3. */
+leafx_status leafx_result_timed_word(const leafx_result *result, size_t i_timed_word, leafx_timed_word *word);
 
 /** Accessor: the attribution of word `i_word` (the renormalised sum of its tokens'), as
     leafx_result_token_attribution. Since 0.1. */

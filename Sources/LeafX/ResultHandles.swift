@@ -29,6 +29,9 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
   let segments: [leafx_segment]
   let tokens: [leafx_token]
   let words: [leafx_word]
+  /// Words with their times (punctuation joined): an explanation's, or a transcription's with
+  /// word timestamps; empty for a plain transcription.
+  let timedWords: [leafx_timed_word]
   /// Empty for a plain transcription.
   let tokenAttributions: [PinnedAttribution]
   let wordAttributions: [PinnedAttribution]
@@ -61,32 +64,24 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
       json: { TranscriptJSON.render(transcript, model: model, audioPath: nil) })
   }
 
+  /// A transcription with word timestamps: the explanation they come from, answering in JSON
+  /// as a transcription with words.
+  convenience init(_ timed: WordTimestamps, model: WhisperModel, samples: Int) {
+    let words = timed.words
+    self.init(
+      timed.explanation, model: model, samples: samples,
+      json: { TranscriptJSON.render(timed.transcript, model: model, audioPath: nil, words: words) })
+  }
+
   /// An explanation of `samples` samples: tokens are the explained tokens; each belongs to the
   /// segment of its window that covers it in text order.
-  convenience init(_ e: Explanation, model: WhisperModel, samples: Int) {
+  convenience init(_ e: Explanation, model: WhisperModel, samples: Int, json: (@Sendable () -> String)? = nil) {
     var strings: [PinnedCString] = []
     let t = e.transcript
-    // Segments per window (matched by seek), in order.
-    var segmentsOfWindow: [Int: [Int]] = [:]
-    for (i, s) in t.segments.enumerated() {
-      if let w = t.windows.firstIndex(where: { $0.seek == s.seek }) { segmentsOfWindow[w, default: []].append(i) }
-    }
+    let segmentOfToken = e.segmentOfTokens(tokenizer: model.tokenizer)
     var tokens: [leafx_token] = []
     var tokenAttributions: [PinnedAttribution] = []
-    var segmentOfToken: [Int] = []
-    var used: [Int: Int] = [:]
-    for token in e.tokens {
-      let candidates = segmentsOfWindow[token.window] ?? []
-      // Walk the window's segments by their text-token counts.
-      var segment = candidates.last ?? 0
-      var seen = used[token.window, default: 0]
-      for c in candidates {
-        let n = t.segments[c].tokens.filter { !model.tokenizer.isSpecial($0) }.count
-        if seen < n { segment = c; break }
-        seen -= n
-      }
-      used[token.window, default: 0] += 1
-      segmentOfToken.append(segment)
+    for (token, segment) in zip(e.tokens, segmentOfToken) {
       var c = Self.token(id: token.id, text: token.text, probability: token.probability, segment: segment, strings: &strings)
       Self.fill(&c, token.attribution, flags: token.flags)
       tokens.append(c)
@@ -110,13 +105,24 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
           entropy: a.normalizedEntropy, flags: Self.flagBits(w.flags), silenced_start_s: w.silenceCheck?.start ?? .nan,
           silenced_end_s: w.silenceCheck?.end ?? .nan, log_probability: w.silenceCheck?.logProbability ?? .nan,
           silenced_log_probability: w.silenceCheck?.silencedLogProbability ?? .nan,
-          silence_drop: w.silenceCheck?.drop ?? .nan))
+          silence_drop: w.silenceCheck?.drop ?? .nan, boundary_start_s: w.boundary?.start ?? .nan,
+          boundary_end_s: w.boundary?.end ?? .nan))
       wordAttributions.append(Self.pin(a))
+    }
+    var timedWords: [leafx_timed_word] = []
+    for w in e.timedWords(tokenizer: model.tokenizer) {
+      let text = PinnedCString(w.word)
+      strings.append(text)
+      timedWords.append(
+        leafx_timed_word(
+          struct_size: MemoryLayout<leafx_timed_word>.size, text: UnsafePointer(text.pointer), start_s: w.start,
+          end_s: w.end, probability: w.probability, i_segment: w.segment, i_first_token: w.tokens.first ?? 0,
+          n_tokens: w.tokens.count))
     }
     self.init(
       text: e.text, language: t.language, languageProbability: t.languageProbability, segments: segments, tokens: tokens,
-      words: words, tokenAttributions: tokenAttributions, wordAttributions: wordAttributions, strings: strings,
-      json: { ExplanationJSON.render(e, model: model, audioPath: nil) },
+      words: words, timedWords: timedWords, tokenAttributions: tokenAttributions, wordAttributions: wordAttributions,
+      strings: strings, json: json ?? { ExplanationJSON.render(e, model: model, audioPath: nil) },
       html: { pcm, audioPath in try HTMLReport.render(e, model: model, audioPath: audioPath, pcm: pcm) },
       explainedSamples: samples)
   }
@@ -140,8 +146,8 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
 
   private init(
     text: String, language: String, languageProbability: Float, segments: [leafx_segment], tokens: [leafx_token],
-    words: [leafx_word], tokenAttributions: [PinnedAttribution], wordAttributions: [PinnedAttribution],
-    strings: [PinnedCString], frameSeconds: Double = TokenAttribution.whisperFrameSeconds,
+    words: [leafx_word], timedWords: [leafx_timed_word] = [], tokenAttributions: [PinnedAttribution],
+    wordAttributions: [PinnedAttribution], strings: [PinnedCString], frameSeconds: Double = TokenAttribution.whisperFrameSeconds,
     json: @escaping @Sendable () -> String,
     html: (@Sendable (_ pcm: [Float], _ audioPath: String?) throws -> String)? = nil, explainedSamples: Int? = nil
   ) {
@@ -151,6 +157,7 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
     self.segments = segments
     self.tokens = tokens
     self.words = words
+    self.timedWords = timedWords
     self.tokenAttributions = tokenAttributions
     self.wordAttributions = wordAttributions
     self.strings = strings

@@ -4,6 +4,8 @@ import LeafXCore
 // leafx_transcribe and the result accessors (include/leafx.h, "Transcription").
 
 private let transcribeParamsSize = MemoryLayout<leafx_transcribe_params>.size
+/// leafx_transcribe_params of leafx 0.1 and 0.2 ends where word_timestamps begins.
+private let transcribeParamsMinimumSize = MemoryLayout<leafx_transcribe_params>.offset(of: \leafx_transcribe_params.word_timestamps)!
 
 private func defaultTranscribeParams() -> leafx_transcribe_params {
   let d = DecodingOptions()
@@ -26,12 +28,14 @@ private func defaultTranscribeParams() -> leafx_transcribe_params {
   p.suppress_blank = d.suppressBlank ? 1 : 0
   p.initial_prompt = nil
   p.seed = d.seed
+  p.word_timestamps = 0
   return p
 }
 
 /// Core options from the caller's struct, and its callbacks.
 struct TranscribeRequest {
   var options: DecodingOptions
+  var wordTimestamps = false
   var progress: leafx_progress_callback?
   var progressUserData: UnsafeMutableRawPointer?
   var abort: leafx_abort_callback?
@@ -67,7 +71,7 @@ func transcribeOptions(_ params: UnsafePointer<leafx_transcribe_params>?) throws
 
 private func transcribeRequest(_ params: UnsafePointer<leafx_transcribe_params>?) throws -> TranscribeRequest {
   let raw = try ParamsStruct.read(
-    params, defaults: defaultTranscribeParams(), minimumSize: transcribeParamsSize, name: "leafx_transcribe_params")
+    params, defaults: defaultTranscribeParams(), minimumSize: transcribeParamsMinimumSize, name: "leafx_transcribe_params")
   return try asParamsField {
     var o = DecodingOptions()
     o.language = raw.language.map { String(cString: $0) }
@@ -91,7 +95,7 @@ private func transcribeRequest(_ params: UnsafePointer<leafx_transcribe_params>?
     o.noSpeechThreshold = raw.no_speech_threshold.isNaN ? nil : raw.no_speech_threshold
     for (name, value) in [
       ("condition_on_previous_text", raw.condition_on_previous_text), ("without_timestamps", raw.without_timestamps),
-      ("suppress_blank", raw.suppress_blank),
+      ("suppress_blank", raw.suppress_blank), ("word_timestamps", raw.word_timestamps),
     ] where value != 0 && value != 1 {
       throw LeafXError.invalidArgument(argument: name, reason: "\(value) must be 0 or 1")
     }
@@ -103,7 +107,7 @@ private func transcribeRequest(_ params: UnsafePointer<leafx_transcribe_params>?
     o.seed = raw.seed
     try o.validate()
     return TranscribeRequest(
-      options: o, progress: raw.progress, progressUserData: raw.progress_user_data, abort: raw.abort,
+      options: o, wordTimestamps: raw.word_timestamps == 1, progress: raw.progress, progressUserData: raw.progress_user_data, abort: raw.abort,
       abortUserData: raw.abort_user_data)
   }
 }
@@ -114,7 +118,7 @@ public func leafx_transcribe_params_init(
 ) -> leafx_status {
   abiCall("leafx_transcribe_params_init") {
     try ParamsStruct.initialize(
-      params, size: structSize, defaults: defaultTranscribeParams(), minimumSize: transcribeParamsSize,
+      params, size: structSize, defaults: defaultTranscribeParams(), minimumSize: transcribeParamsMinimumSize,
       structSize: \.struct_size, name: "leafx_transcribe_params")
   }
 }
@@ -146,6 +150,12 @@ public func leafx_transcribe(
     let out = try required(out, "out")
     let samples = try pcmArgument(pcm, nSamples)
     let request = try transcribeRequest(params)
+    if request.wordTimestamps {
+      let timed = try WordTimestamps.transcribe(
+        samples, model: handle.model, decoding: request.options, monitor: request.monitor())
+      out.pointee = HandleRegistry.shared.insert(ResultHandle(timed, model: handle.model, samples: samples.count))
+      return
+    }
     var transcriber = Transcriber(model: handle.model, options: request.options)
     transcriber.monitor = request.monitor()
     let transcript = try transcriber.transcribe(samples)
@@ -211,6 +221,25 @@ public func leafx_result_token(
   abiCall("leafx_result_token") {
     let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
     try OutStruct.element(handle.tokens, index, kind: "token", to: token)
+  }
+}
+
+@c @implementation
+public func leafx_result_n_timed_words(_ result: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> leafx_status {
+  count?.pointee = 0
+  return abiCall("leafx_result_n_timed_words") {
+    let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
+    try required(count, "n_words").pointee = handle.timedWords.count
+  }
+}
+
+@c @implementation
+public func leafx_result_timed_word(
+  _ result: OpaquePointer?, _ index: Int, _ word: UnsafeMutablePointer<leafx_timed_word>?
+) -> leafx_status {
+  abiCall("leafx_result_timed_word") {
+    let handle = try HandleRegistry.shared.object(result, as: ResultHandle.self, argument: "result")
+    try OutStruct.element(handle.timedWords, index, kind: "timed_word", to: word)
   }
 }
 

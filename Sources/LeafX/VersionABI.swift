@@ -4,7 +4,7 @@ import LeafXCore
 // Versions, status strings and the thread's last error (include/leafx.h, "Versions" and
 // "Status codes and errors").
 
-private let versionText: StaticString = "0.2.0"
+private let versionText: StaticString = "0.3.0"
 
 @c @implementation
 public func leafx_version() -> UnsafePointer<CChar>? {

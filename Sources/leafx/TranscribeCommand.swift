@@ -24,6 +24,9 @@ struct TranscribeCommand: ParsableCommand {
         leafx transcribe talk.flac -m base --task translate --format srt -o talk.srt
         leafx transcribe a.wav b.wav --beam 1 --format json
         leafx transcribe call.wav --temperature 0 --print-times
+        leafx transcribe talk.wav --word-timestamps --format srt --max-words-per-cue 7
+
+      --word-timestamps times every word from the attributions of the default `leafx` method       (one extra teacher-forced pass per window; the transcript is the same): json gets       "words" per segment (word, start, end, probability), text prints one line per word       with its times, srt and vtt one cue per word, or per --max-words-per-cue words and at       most --max-cue-seconds seconds.
       """)
 
   @Argument(help: "Audio files to transcribe.")
@@ -40,6 +43,15 @@ struct TranscribeCommand: ParsableCommand {
   /// --without-timestamps, which is about decoding.
   @Flag(name: .customLong("timestamps"), help: .hidden)
   var deprecatedTimestamps = false
+
+  @Flag(help: "Time every word (json: \"words\" per segment; text: one line per word; srt/vtt: word cues).")
+  var wordTimestamps = false
+
+  @Option(help: "With --word-timestamps, srt/vtt: at most N words per cue (default 1).")
+  var maxWordsPerCue: Int?
+
+  @Option(help: "With --word-timestamps, srt/vtt: at most S seconds per cue (a cue holds one word at least).")
+  var maxCueSeconds: Double?
 
   @Option(help: "Output format: text, json, srt or vtt.")
   var format: TranscriptFormat = .text
@@ -59,21 +71,48 @@ struct TranscribeCommand: ParsableCommand {
     }
   }
 
+  /// The cue limits, checked: given without --word-timestamps, or out of range, they are
+  /// usage errors naming the option.
+  func cueLimits() throws -> CueLimits? {
+    if !wordTimestamps {
+      for (given, name) in [(maxWordsPerCue != nil, "--max-words-per-cue"), (maxCueSeconds != nil, "--max-cue-seconds")] where given {
+        throw LeafXError.invalidArgument(argument: name, reason: "needs --word-timestamps")
+      }
+      return nil
+    }
+    if let n = maxWordsPerCue, n < 1 {
+      throw LeafXError.invalidArgument(argument: "--max-words-per-cue", reason: "\(n) is not a positive count")
+    }
+    if let s = maxCueSeconds, !(s > 0 && s.isFinite) {
+      throw LeafXError.invalidArgument(argument: "--max-cue-seconds", reason: "\(s) is not a positive number of seconds")
+    }
+    return CueLimits(words: maxWordsPerCue ?? 1, seconds: maxCueSeconds)
+  }
+
   func transcribe() throws {
     let options = try decoding.options()
+    let limits = try cueLimits()
     let whisper = try model.load()
     let detects = decoding.detectsLanguage(whisper)
     var text = ""
     for path in audio {
       let decoded = try AudioDecoder.load(path: path)
-      let transcript = try Transcriber(model: whisper, options: options).transcribe(decoded.samples)
+      let transcript: Transcript
+      var words: [TimedWord]? = nil
+      if wordTimestamps {
+        let timed = try WordTimestamps.transcribe(decoded.samples, model: whisper, decoding: options)
+        transcript = timed.transcript
+        words = timed.words
+      } else {
+        transcript = try Transcriber(model: whisper, options: options).transcribe(decoded.samples)
+      }
       if detects && format != .json {
         reportDetectedLanguage(
           transcript.language, probability: transcript.languageProbability, file: audio.count > 1 ? path : nil)
       }
       text += TranscriptFormatter.format(
         transcript, as: format, audioPath: path, model: whisper, timestamps: printTimes || deprecatedTimestamps,
-        paths: OutputPaths(full: fullPaths))
+        paths: OutputPaths(full: fullPaths), words: words, cues: limits ?? CueLimits())
     }
     try OutputFile.write(Array(text.utf8), to: output)
   }

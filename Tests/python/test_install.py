@@ -19,14 +19,14 @@ def header_functions():
 def test_layout_and_soname(prefix):
     lib = prefix / "lib"
     assert os.readlink(lib / "libleafx.so") == "libleafx.so.0"
-    assert os.readlink(lib / "libleafx.so.0") == "libleafx.so.0.2.0"
+    assert os.readlink(lib / "libleafx.so.0") == "libleafx.so.0.3.0"
     assert (prefix / "include" / "leafx.h").is_file() and (prefix / "bin" / "leafx").is_file()
-    dynamic = run(["readelf", "-d", str(lib / "libleafx.so.0.2.0")]).stdout
+    dynamic = run(["readelf", "-d", str(lib / "libleafx.so.0.3.0")]).stdout
     assert "Library soname: [libleafx.so.0]" in dynamic
 
 
 def test_pkg_config(pkg_env, prefix):
-    assert pkg_config(pkg_env, "--modversion") == ["0.2.0"]
+    assert pkg_config(pkg_env, "--modversion") == ["0.3.0"]
     assert f"-I{prefix}/include" in pkg_config(pkg_env, "--cflags")
     assert pkg_config(pkg_env, "--libs") == [f"-L{prefix}/lib", "-lleafx"]
 
@@ -74,7 +74,7 @@ def test_readme_example(compile_c, clean_env):
 
 def test_cli_version_and_errors(prefix, clean_env, tmp_path):
     leafx = str(prefix / "bin" / "leafx")
-    assert run([*clean_env, leafx, "--version"]).stdout.strip() == "0.2.0"
+    assert run([*clean_env, leafx, "--version"]).stdout.strip() == "0.3.0"
     bad = tmp_path / "notes.wav"
     bad.write_text("not audio")
     result = subprocess.run([*clean_env, leafx, "features", str(bad), "-o", str(tmp_path / "x.npy")],

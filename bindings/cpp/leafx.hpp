@@ -152,7 +152,7 @@ inline const char *c_str_or_null(const std::optional<std::string> &s) { return s
 
 }  // namespace detail
 
-/// The library's version ("0.2.0").
+/// The library's version ("0.3.0").
 inline const char *version() noexcept { return leafx_version(); }
 
 /// True when the loaded library has the ABI this header was compiled against.

@@ -108,10 +108,11 @@ public struct Explainer {
     _ window: DecodedWindow, index windowIndex: Int, features: WindowFeatures, sampleCount: Int,
     methods: [AttributionMethod], into accumulator: ExplainedTokens
   ) throws {
-    let (perMethod, words, checks) = try explainWindow(
+    let (perMethod, words, checks, boundaries) = try explainWindow(
       window, features: features, sampleCount: sampleCount, methods: methods)
     let first = accumulator.tokens.first?.count ?? 0
     accumulator.words += words.map { $0.offsetBy(first) }
+    for m in boundaries.indices { accumulator.boundaries[m] += boundaries[m] }
     for (m, explained) in perMethod.enumerated() {
       let flags = AuditFlags.flags(explained.map(\.attribution))
       for (k, var token) in explained.enumerated() {
@@ -135,7 +136,8 @@ public struct Explainer {
       let tokens = accumulator.tokens[m]
       return Explanation(
         transcript: transcript, options: methodOptions, forced: forced, tokens: tokens,
-        words: words(tokens, groups: accumulator.words, silenceChecks: accumulator.checks[m]))
+        words: words(
+          tokens, groups: accumulator.words, silenceChecks: accumulator.checks[m], boundaries: accumulator.boundaries[m]))
     }
   }
 
@@ -143,12 +145,14 @@ public struct Explainer {
   /// tokens (`tokenIndices` count the window's explained tokens; the one grouping that
   /// `words` and `--verify` share); and with `options.verify` the `SilenceCheck` of each
   /// word, at the word's first token (`checks[m][k]`; nil elsewhere, and no rows without
-  /// `verify`).
+  /// `verify`); and per method each word's boundaries (WordBoundaries, from that method's maps).
   func explainWindow(
     _ window: DecodedWindow, features: WindowFeatures, sampleCount: Int, methods: [AttributionMethod]
-  ) throws -> (tokens: [[ExplainedToken]], words: [WordTokens], checks: [[SilenceCheck?]]) {
+  ) throws -> (
+    tokens: [[ExplainedToken]], words: [WordTokens], checks: [[SilenceCheck?]], boundaries: [[WordInterval]]
+  ) {
     guard let (context, positions) = try makeContext(window, features: features, sampleCount: sampleCount)
-    else { return (methods.map { _ in [] }, [], []) }
+    else { return (methods.map { _ in [] }, [], [], methods.map { _ in [] }) }
     let tokenizer = model.tokenizer
     let input = context.input
     let rows = context.rows
@@ -174,7 +178,8 @@ public struct Explainer {
     let language = window.prompt.lazy.compactMap { tokenizer.languageCode(token: $0) }.first
     let groups = tokenizer.splitToWordTokens(positions.map { input[$0] }, language: language)
       .filter { !$0.tokenIndices.isEmpty }
-    guard options.verify else { return (tokens, groups, []) }
+    let boundaries = try wordBoundaries(window, groups: groups, tokens: tokens, features: features, offset: offset)
+    guard options.verify else { return (tokens, groups, [], boundaries) }
     let scorer = try context.maskedScorer()
     let checks = try tokens.map { explained -> [SilenceCheck?] in
       try monitor?.checkCancelled()
@@ -187,7 +192,24 @@ public struct Explainer {
       }
       return byFirstToken
     }
-    return (tokens, groups, checks)
+    return (tokens, groups, checks, boundaries)
+  }
+
+  /// Per method, the boundaries of a window's words from that method's maps and the window's
+  /// log-mel energy.
+  private func wordBoundaries(
+    _ window: DecodedWindow, groups: [WordTokens], tokens: [[ExplainedToken]], features: WindowFeatures, offset: Int
+  ) throws -> [[WordInterval]] {
+    guard let frames = tokens.first?.first?.attribution.values.count, !groups.isEmpty else {
+      return tokens.map { _ in [] }
+    }
+    let width = model.encoder.inputFrames
+    let mel = try features.melWindow(window, width: width).mel
+    let energy = WordBoundaries.frameEnergy(mel: mel, nMels: model.dimensions.nMels, width: width, frames: frames)
+    return tokens.map { explained in
+      let maps = groups.map { ExplainedWord.attribution(of: $0.tokenIndices.map { explained[$0] }).values }
+      return WordBoundaries.intervals(words: groups.map(\.text), maps: maps, energy: energy, offset: offset)
+    }
   }
 
   /// The context of one decoded window and the input positions of its explained (text)
@@ -292,13 +314,17 @@ public struct Explainer {
   /// The words of `tokens` (all of an utterance's explained tokens, `index` their position)
   /// from `groups`, the words `explainWindow` grouped (per window, so no word spans two
   /// windows; `tokenIndices` index `tokens`), with their attribution and audit flags.
-  func words(_ tokens: [ExplainedToken], groups: [WordTokens], silenceChecks: [Int: SilenceCheck] = [:]) -> [ExplainedWord] {
-    var words = groups.map { group -> ExplainedWord in
+  func words(
+    _ tokens: [ExplainedToken], groups: [WordTokens], silenceChecks: [Int: SilenceCheck] = [:],
+    boundaries: [WordInterval] = []
+  ) -> [ExplainedWord] {
+    var words = groups.enumerated().map { index, group -> ExplainedWord in
       let members = group.tokenIndices.map { tokens[$0] }
       return ExplainedWord(
         word: group.text.stripped, tokens: members.map(\.index),
         probability: members.map(\.probability).reduce(0, +) / Float(members.count),
-        attribution: ExplainedWord.attribution(of: members), flags: [], silenceCheck: silenceChecks[members[0].index])
+        attribution: ExplainedWord.attribution(of: members), flags: [], silenceCheck: silenceChecks[members[0].index],
+        boundary: boundaries.indices.contains(index) ? boundaries[index] : nil)
     }
     let flags = AuditFlags.flags(words.map(\.attribution))
     for i in words.indices {
@@ -356,11 +382,14 @@ final class ExplainedTokens {
   var words: [WordTokens] = []
   /// Per method, the silence check of each checked word by its first token's index.
   var checks: [[Int: SilenceCheck]]
+  /// Per method, the boundaries of `words`.
+  var boundaries: [[WordInterval]]
   var windows = 0
 
   init(methods: Int) {
     tokens = Array(repeating: [], count: methods)
     checks = Array(repeating: [:], count: methods)
+    boundaries = Array(repeating: [], count: methods)
   }
 }
 

@@ -24,11 +24,16 @@ public struct ExplainedWord: Sendable {
   public var flags: [String]
   /// With `ExplainOptions.verify`: the word scored again with its attribution's span silenced.
   public var silenceCheck: SilenceCheck?
+  /// Where the word starts and ends in the audio (WordBoundaries): contiguous, in order and
+  /// not overlapping the other words' (unlike the attribution's half-mass span); empty for
+  /// punctuation.
+  public var boundary: WordInterval?
 
   public init(
     word: String, tokens: [Int], probability: Float, attribution: TokenAttribution, flags: [String],
-    silenceCheck: SilenceCheck? = nil
+    silenceCheck: SilenceCheck? = nil, boundary: WordInterval? = nil
   ) {
+    self.boundary = boundary
     self.word = word
     self.tokens = tokens
     self.probability = probability

@@ -25,7 +25,9 @@ public enum ExplanationJSON {
     out += "], \"words\": ["
     out += e.words.map { w in
       "{\"word\": \(JSONText.quoted(w.word)), \"tokens\": [\(w.tokens.map(String.init).joined(separator: ", "))], "
-        + "\"probability\": \(JSONText.number(w.probability)), \(summary(w.attribution, valueDigits)), \"flags\": \(flags(w.flags))"
+        + "\"probability\": \(JSONText.number(w.probability)), "
+        + (w.boundary.map { "\"boundary_start\": \(JSONText.seconds($0.start)), \"boundary_end\": \(JSONText.seconds($0.end)), " } ?? "")
+        + "\(summary(w.attribution, valueDigits)), \"flags\": \(flags(w.flags))"
         + (w.silenceCheck.map { ", \"silence_check\": " + silenceCheck($0) } ?? "") + "}"
     }.joined(separator: ", ")
     return out + "]}"

@@ -5,14 +5,16 @@
 ///   "language_probability", "text",
 ///   "segments": [ {"id", "seek", "start", "end", "text", "avg_logprob", "no_speech_prob",
 ///                  "temperature", "compression_ratio",
-///                  "tokens": [ {"id", "text", "probability"} ] } ] }
+///                  "tokens": [ {"id", "text", "probability"} ],
+///                  "words": [ {"word", "start", "end", "probability"} ] } ] }
 /// ```
+/// "words" only with word timestamps (`words` given: TimedWord, grouped by their segment).
 /// Times in seconds; `tokens` lists every token of the segment, timestamps included
 /// (their text is `<|1.23|>`). The audio's and the model's "path" are their file names
 /// unless `paths` is `.full` (`OutputPaths`).
 public enum TranscriptJSON {
   public static func render(
-    _ t: Transcript, model: WhisperModel?, audioPath: String?, paths: OutputPaths = .names
+    _ t: Transcript, model: WhisperModel?, audioPath: String?, paths: OutputPaths = .names, words: [TimedWord]? = nil
   ) -> String {
     var out = "{\"leafx_version\": \"\(LeafXVersion.string)\", "
     out += "\"audio\": {\"path\": \(audioPath.map { JSONText.quoted(paths.render($0)) } ?? "null"), "
@@ -30,9 +32,16 @@ public enum TranscriptJSON {
         + "\"avg_logprob\": \(JSONText.number(s.avgLogProb)), \"no_speech_prob\": \(JSONText.number(s.noSpeechProb)), "
         + "\"temperature\": \(JSONText.number(s.temperature)), "
         + "\"compression_ratio\": \(JSONText.number(s.compressionRatio)), "
-        + "\"tokens\": [\(tokens.joined(separator: ", "))]}"
+        + "\"tokens\": [\(tokens.joined(separator: ", "))]"
+        + (words.map { all in ", \"words\": [" + all.filter { $0.segment == i }.map(wordJSON).joined(separator: ", ") + "]" } ?? "")
+        + "}"
     }.joined(separator: ", ")
     return out + "]}"
+  }
+
+  static func wordJSON(_ w: TimedWord) -> String {
+    "{\"word\": \(JSONText.quoted(w.word)), \"start\": \(JSONText.seconds(w.start)), \"end\": \(JSONText.seconds(w.end)), "
+      + "\"probability\": \(JSONText.number(w.probability))}"
   }
 
   /// `{"name", "format", "path", "n_mels", …}`: what docs/json-schema.md puts under "model".

@@ -2,7 +2,7 @@
 /// (a test compares them).
 public enum LeafXVersion {
   public static let major = 0
-  public static let minor = 2
+  public static let minor = 3
   public static let patch = 0
   /// The ABI version: the number in the SONAME `libleafx.so.0`.
   public static let abi = 0

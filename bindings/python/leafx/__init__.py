@@ -21,19 +21,19 @@ from .errors import (
     LibraryNotFoundError, MisuseError, OutOfMemoryError, UnsupportedError, UnsupportedOptionError,
 )
 from .model import Model
-from .result import Explanation, Result, Segment, SilenceCheck, Token, Word, load
+from .result import Explanation, Result, Segment, SilenceCheck, TimedWord, Token, Word, load
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def version():
-    """The loaded libleafx's version ("0.2.0")."""
+    """The loaded libleafx's version ("0.3.0")."""
     from ._library import library
     return library().leafx_version().decode()
 
 
 __all__ = [
-    "Model", "Result", "Explanation", "Segment", "Token", "Word", "SilenceCheck", "load", "load_audio", "SAMPLE_RATE_HZ",
+    "Model", "Result", "Explanation", "Segment", "Token", "Word", "TimedWord", "SilenceCheck", "load", "load_audio", "SAMPLE_RATE_HZ",
     "explain_attention", "AttentionExplanation",
     "version", "library_path", "LeafxError", "InvalidArgumentError", "MisuseError", "FileError",
     "FormatError", "UnsupportedError", "OutOfMemoryError", "InternalError", "CancelledError",

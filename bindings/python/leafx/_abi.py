@@ -25,7 +25,7 @@ CANCELLED = 8
 ABI_VERSION = 0
 # The oldest library whose structs are these (leafx_version_number): a 0.1 library would
 # silently ignore the explain fields 0.2 appended (ig_steps ... verify).
-MINIMUM_VERSION_NUMBER = 200
+MINIMUM_VERSION_NUMBER = 300
 
 # leafx_depth
 DEPTHS = {"full": 0, "last-half": 1, "middle-half": 2, "1": 3, "default": 4, "last-third": 5}
@@ -113,6 +113,7 @@ class TranscribeParams(Structure):
         ("progress_user_data", c_void_p),
         ("abort", AbortCallback),
         ("abort_user_data", c_void_p),
+        ("word_timestamps", c_int32),
     ]
 
 
@@ -195,6 +196,22 @@ class Word(Structure):
         ("log_probability", c_float),
         ("silenced_log_probability", c_float),
         ("silence_drop", c_float),
+        ("boundary_start_s", c_double),
+        ("boundary_end_s", c_double),
+    ]
+
+
+class TimedWord(Structure):
+    _c_name_ = "leafx_timed_word"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("text", c_char_p),
+        ("start_s", c_double),
+        ("end_s", c_double),
+        ("probability", c_float),
+        ("i_segment", c_size_t),
+        ("i_first_token", c_size_t),
+        ("n_tokens", c_size_t),
     ]
 
 
@@ -277,6 +294,8 @@ PROTOTYPES = {
     "leafx_result_token_attribution": (_status, [_handle, _size, _out_floats, _out_size, _out_size, POINTER(c_double)]),
     "leafx_result_n_words": (_status, [_handle, _out_size]),
     "leafx_result_word": (_status, [_handle, _size, POINTER(Word)]),
+    "leafx_result_n_timed_words": (_status, [_handle, _out_size]),
+    "leafx_result_timed_word": (_status, [_handle, _size, POINTER(TimedWord)]),
     "leafx_result_word_attribution": (_status, [_handle, _size, _out_floats, _out_size, _out_size, POINTER(c_double)]),
     "leafx_explain_attention": (_status, [POINTER(AttentionInput), POINTER(ExplainParams), _out_handle]),
     # char** out as void*, as leafx_result_to_json.

@@ -18,6 +18,8 @@ _FORMATS = {"auto": 0, "ctranslate2": 1, "ggml": 2, "safetensors": 3}
 # meaning as faster-whisper's WhisperModel.transcribe).
 _NUMBER_OPTIONS = ("beam_size", "patience", "best_of", "length_penalty", "max_initial_timestamp_s", "seed")
 _BOOL_OPTIONS = ("condition_on_previous_text", "without_timestamps", "suppress_blank")
+# transcribe() only: explain() has the words' boundaries anyway (Word.boundary_start/_end).
+_TRANSCRIBE_ONLY_BOOLS = ("word_timestamps",)
 # None disables the check (NAN in C), as in faster-whisper.
 _THRESHOLDS = ("compression_ratio_threshold", "log_prob_threshold", "no_speech_threshold")
 # explain()'s decoding keywords: every transcribe() keyword but seed, which in explain() seeds
@@ -27,8 +29,6 @@ _DECODING_KEYWORDS = frozenset(("language", "task", "initial_prompt", "temperatu
 # faster-whisper keywords leafx does not have yet, and what to use instead. Their "off" values
 # (False, None) are accepted: leafx behaves so already.
 _NOT_SUPPORTED_YET = {
-    "word_timestamps": "each word's attribution span (word.start/word.end from Model.explain) is the closest "
-                       "leafx has",
     "vad_filter": "leafx skips windows Whisper finds silent (no_speech_threshold, as faster-whisper without "
                   "VAD); to drop long silences first, cut the audio with a voice activity detector and "
                   "transcribe the pieces",
@@ -185,7 +185,7 @@ class Model:
             if name in options:
                 value = options.pop(name)
                 setattr(params, name, math.nan if value is None else value)
-        for name in _BOOL_OPTIONS:
+        for name in _BOOL_OPTIONS + _TRANSCRIBE_ONLY_BOOLS:
             if name in options:
                 setattr(params, name, 1 if options.pop(name) else 0)
         for name in _NUMBER_OPTIONS:
@@ -203,10 +203,12 @@ class Model:
         sequence), compression_ratio_threshold (2.4), log_prob_threshold (-1),
         no_speech_threshold (0.6; None disables each check), condition_on_previous_text
         (True), without_timestamps (False), max_initial_timestamp_s (1), suppress_blank
-        (True), initial_prompt (None), seed (0).
-        faster-whisper's word_timestamps and vad_filter are not supported yet: set (to
-        anything but False/None), they raise leafx.UnsupportedOptionError (a TypeError) saying
-        what to use instead; other unknown keywords raise TypeError.
+        (True), initial_prompt (None), seed (0), word_timestamps (False: with True each
+        segment's `words` lists leafx.TimedWord(start, end, word, probability), segmented
+        from the default leafx attributions at the cost of one teacher-forced pass per window).
+        faster-whisper's vad_filter is not supported yet: set (to anything but False/None), it
+        raises leafx.UnsupportedOptionError (a TypeError) saying what to use instead; other
+        unknown keywords raise TypeError.
         progress: optional callable(fraction, stage); an exception it raises cancels the call
         and propagates. Returns a leafx.Result.
         """

@@ -3,6 +3,7 @@ dataclasses and numpy arrays) copied out of a leafx_result at once. Results pick
 multiprocessing worker can return them), save() the JSON of the command line, and load() it
 back; the leafx_result itself stays open only for to_json() and to_html() until close()."""
 import ctypes
+import dataclasses
 import json
 import math
 import os
@@ -20,6 +21,8 @@ from .errors import FormatError
 # Segment times lie on the decoder's 10 ms grid: a window starts at a mel frame (10 ms) and
 # its timestamps count 20 ms steps from there.
 SEGMENT_GRID_SECONDS = 0.01
+# Word timestamps lie on the attribution frames' grid.
+WORD_GRID_SECONDS = 0.02
 # The English-only vocabularies' end-of-text id; multilingual ones have 50257. Ids from it up
 # are special (timestamps, language tags, ...): a result's tokens leave them out.
 _EOT_ENGLISH, _EOT_MULTILINGUAL = 50256, 50257
@@ -64,6 +67,29 @@ def _with_audio_name(text, name):
     return text.replace('"audio": {"path": null', '"audio": {"path": ' + json.dumps(name, ensure_ascii=False), 1)
 
 
+def _with_words(segments, timed):
+    """`segments` with the timed words (pairs of segment index and word) of each; every segment
+    gets a tuple, empty when no word starts in it."""
+    words = [[] for _ in segments]
+    for i_segment, word in timed:
+        if 0 <= i_segment < len(words):
+            words[i_segment].append(word)
+    return [dataclasses.replace(segment, words=tuple(w)) for segment, w in zip(segments, words)]
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    """A word with its time (seconds), as faster-whisper's Word: from transcribe(...,
+    word_timestamps=True). Where the word starts and ends in the audio, segmented from the
+    attributions of the default leafx method: contiguous, in order, not overlapping.
+    Punctuation is joined to the word it closes or opens (" Americans,")."""
+    start: float
+    end: float
+    word: str              # with its leading space, as faster-whisper's
+    probability: float     # mean of its tokens' probabilities
+    tokens: Optional[range] = None  # indices into Result.tokens (None when read by leafx.load)
+
+
 @dataclass(frozen=True)
 class Segment:
     """A stretch of the transcript between two timestamps (seconds)."""
@@ -75,6 +101,7 @@ class Segment:
     no_speech_prob: float
     temperature: float
     compression_ratio: float
+    words: Optional[Tuple[TimedWord, ...]] = None  # with word_timestamps=True only
 
 
 @dataclass(frozen=True)
@@ -121,6 +148,10 @@ class Word:
     flags: Tuple[str, ...]  # "diffuse", "weak-support", and with verify "unconfirmed"
     frames: range
     silence_check: Optional[SilenceCheck] = None  # explain(verify=True) only
+    # Where the word starts and ends in the audio (not its attribution's half-mass span):
+    # contiguous, in order, not overlapping its neighbours; equal for punctuation.
+    boundary_start: Optional[float] = None
+    boundary_end: Optional[float] = None
 
 
 class Result:
@@ -154,6 +185,16 @@ class Result:
         self.language_probability = probability.value
         self.segments = [self._segment(i) for i in range(self._count("leafx_result_n_segments"))]
         self.tokens = [self._token(i) for i in range(self._count("leafx_result_n_tokens"))]
+        timed = [self._timed_word(i) for i in range(self._count("leafx_result_n_timed_words"))]
+        if timed:
+            self.segments = _with_words(self.segments, timed)
+
+    def _timed_word(self, i):
+        w = _abi.TimedWord(struct_size=ctypes.sizeof(_abi.TimedWord))
+        check(self._lib.leafx_result_timed_word(self._handle, i, ctypes.byref(w)))
+        word = TimedWord(_on_grid(w.start_s, WORD_GRID_SECONDS), _on_grid(w.end_s, WORD_GRID_SECONDS), _text(w.text),
+                         w.probability, range(w.i_first_token, w.i_first_token + w.n_tokens))
+        return w.i_segment, word
 
     def _count(self, function):
         n = ctypes.c_size_t()
@@ -214,6 +255,10 @@ class Result:
                 _on_grid(s["start"], SEGMENT_GRID_SECONDS), _on_grid(s["end"], SEGMENT_GRID_SECONDS), s["text"],
                 range(first, len(self.tokens)), _float32(s["avg_logprob"]), _float32(s["no_speech_prob"]),
                 _float32(s["temperature"]), _float32(s["compression_ratio"])))
+            if "words" in s:
+                words = tuple(TimedWord(_on_grid(w["start"], WORD_GRID_SECONDS), _on_grid(w["end"], WORD_GRID_SECONDS),
+                                        w["word"], _float32(w["probability"])) for w in s["words"])
+                self.segments[-1] = dataclasses.replace(self.segments[-1], words=words)
 
     def __getstate__(self):
         state = {name: value for name, value in self.__dict__.items() if name not in self._TRANSIENT}
@@ -355,7 +400,8 @@ class Explanation(Result):
             w.silenced_log_probability, w.silence_drop)
         return Word(i, _text(w.text), range(w.i_first_token, w.i_first_token + w.n_tokens), w.probability,
                     _on_grid(w.peak_s, frame_s / 2), _on_grid(w.start_s, frame_s), _on_grid(w.end_s, frame_s),
-                    w.entropy, _flags(w.flags), range(first, first + len(values)), silence)
+                    w.entropy, _flags(w.flags), range(first, first + len(values)), silence,
+                    _on_grid(w.boundary_start_s, frame_s), _on_grid(w.boundary_end_s, frame_s))
 
     def _read(self, document):
         """The fields of `leafx explain --format json`."""
@@ -391,9 +437,10 @@ class Explanation(Result):
                 _on_grid(c["start"], frame_s), _on_grid(c["end"], frame_s), _float32(c["log_probability"]),
                 _float32(c["silenced_log_probability"]), _float32(c["drop"]))
             first = w["tokens"][0] if w["tokens"] else 0
+            boundary = [_on_grid(w[k], frame_s) if k in w else None for k in ("boundary_start", "boundary_end")]
             self.words.append(Word(i, w["word"], range(first, first + len(w["tokens"])), _float32(w["probability"]),
                                    *times(w), _float32(w["entropy"]), tuple(w["flags"]),
-                                   range(view[1], view[1] + len(view[0])), silence))
+                                   range(view[1], view[1] + len(view[0])), silence, *boundary))
         self._set_arrays(token_views, word_views, frame_s)
 
     def to_html(self):

@@ -47,12 +47,12 @@ def run_isolated(installed, script, path, **env):
 def test_wheel_is_pure_python(tmp_path):
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-index", "--no-build-isolation", "--no-deps",
          "--wheel-dir", tmp_path, PACKAGE_DIR])
-    (wheel,) = tmp_path.glob("leafx-0.2.0-*.whl")
+    (wheel,) = tmp_path.glob("leafx-0.3.0-*.whl")
     assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
     names = zipfile.ZipFile(wheel).namelist()
     assert "leafx/__init__.py" in names and "leafx/_abi.py" in names
     assert not [n for n in names if n.endswith((".so", ".c", ".pyd")) or n.startswith("tests/")], names
-    metadata = zipfile.ZipFile(wheel).read("leafx-0.2.0.dist-info/METADATA").decode()
+    metadata = zipfile.ZipFile(wheel).read("leafx-0.3.0.dist-info/METADATA").decode()
     assert [line for line in metadata.splitlines() if line.startswith("Requires-Dist")] == ["Requires-Dist: numpy>=1.22"]
 
 
@@ -78,14 +78,14 @@ def test_found_through_pkg_config(installed, bare_bin, prefix):
     script = "import leafx; print(leafx.library_path()); print(leafx.version())"
     result = run_isolated(installed, script, bare_bin, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split() == [os.path.join(prefix, "lib", "libleafx.so.0"), "0.2.0"]
+    assert result.stdout.split() == [os.path.join(prefix, "lib", "libleafx.so.0"), "0.3.0"]
 
 
 def test_found_on_the_standard_library_path(installed, tmp_path, prefix):
     script = "import leafx; print(leafx.library_path()); print(leafx.version())"
     result = run_isolated(installed, script, tmp_path, LD_LIBRARY_PATH=os.path.join(prefix, "lib"))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split() == ["libleafx.so.0", "0.2.0"]
+    assert result.stdout.split() == ["libleafx.so.0", "0.3.0"]
 
 
 def test_import_needs_no_library_and_a_missing_one_is_named(installed, tmp_path):
