@@ -54,7 +54,10 @@ cores CTranslate2's OpenMP threads (busy-waiting at barriers) slow down far more
 single-threaded decoder steps, which flatters the ratio.
 
 Usage: ``make bench-transcribe`` or ``bench/bench_transcribe.py [--models tiny.en base]
-[--threads 2] [--repeat 3] [--utterances 4]``. Prints ratios; asserts nothing about time.
+[--threads 2] [--repeat 3] [--utterances 4] [--no-word-timestamps]``. Prints ratios; asserts
+nothing about time. Word timestamps: each engine is also timed with them (leafx's
+``word_timestamps`` params field, faster-whisper's ``word_timestamps=True``) and the ratio to its
+own plain time is printed.
 """
 import argparse
 import ctypes
@@ -100,6 +103,7 @@ class TranscribeParams(ctypes.Structure):
         ("progress_user_data", ctypes.c_void_p),
         ("abort", ctypes.c_void_p),
         ("abort_user_data", ctypes.c_void_p),
+        ("word_timestamps", ctypes.c_int32),
     ]
 
 
@@ -144,7 +148,7 @@ class Leafx:
         self.check(self.lib.leafx_model_info(model, ctypes.byref(info)))
         return {name: getattr(info, name) for name, kind in info._fields_ if kind is ctypes.c_int32}
 
-    def transcribe(self, model, pcm, beam_size, without_timestamps=False):
+    def transcribe(self, model, pcm, beam_size, without_timestamps=False, word_timestamps=False):
         """Transcribes `pcm` (float32, 16 kHz) at temperature 0 in English; returns (text, tokens)."""
         params = TranscribeParams()
         self.check(self.lib.leafx_transcribe_params_init(ctypes.byref(params), ctypes.sizeof(params)))
@@ -154,6 +158,7 @@ class Leafx:
         params.temperatures = temperatures
         params.n_temperatures = 1
         params.without_timestamps = int(without_timestamps)
+        params.word_timestamps = int(word_timestamps)
         result = ctypes.c_void_p()
         self.check(self.lib.leafx_transcribe(model, pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                              pcm.size, ctypes.byref(params), ctypes.byref(result)))
@@ -169,9 +174,9 @@ class Leafx:
 
 # --- faster-whisper ------------------------------------------------------------------------
 
-def fw_transcribe(model, pcm, beam_size, without_timestamps=False):
+def fw_transcribe(model, pcm, beam_size, without_timestamps=False, word_timestamps=False):
     segments, _ = model.transcribe(pcm, language="en", beam_size=beam_size, temperature=0.0,
-                                   without_timestamps=without_timestamps)
+                                   without_timestamps=without_timestamps, word_timestamps=word_timestamps)
     segments = list(segments)
     return "".join(s.text for s in segments), sum(len(s.tokens) for s in segments)
 
@@ -246,6 +251,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--utterances", type=int, default=4, help="dev utterances besides JFK")
     parser.add_argument("--beams", nargs="+", type=int, default=[1, 5])
+    parser.add_argument("--no-word-timestamps", dest="word_timestamps", action="store_false",
+                        help="skip the word-timestamp overhead rows")
     args = parser.parse_args()
 
     library = os.environ.get("LEAFX_LIBRARY") or os.path.join(ROOT, ".build", "release", "libLeafX.so")
@@ -281,7 +288,7 @@ def main():
     print(f"sgemm peak: {peak:.1f} GFLOP/s ({peak_how})")
     print("load average at start: %.1f %.1f %.1f (on %d CPUs)\n" % (*os.getloadavg(), os.cpu_count()))
 
-    rows, encoder_rows = [], []
+    rows, encoder_rows, word_rows = [], [], []
     for name in args.models:
         path = os.path.join(models_dir, name)
         model = leafx.load(path, args.threads)
@@ -301,6 +308,17 @@ def main():
                 rows.append((label, t_fw, t_lx, same))
                 print(f"  {label:<16} faster-whisper {t_fw:7.3f} s   leafx {t_lx:7.3f} s   ratio {t_lx / t_fw:5.2f}"
                       f"{'' if same else '   (texts differ)'}", flush=True)
+                if args.word_timestamps:
+                    # Word timestamps: each engine against itself without them, interleaved.
+                    w_fw, w_lx = float("inf"), float("inf")
+                    for _ in range(args.repeat):
+                        w_fw = min(w_fw, best_time(lambda: [fw_transcribe(fw, c, beam, word_timestamps=True)
+                                                            for c in clips], 1))
+                        w_lx = min(w_lx, best_time(lambda: [leafx.transcribe(model, c, beam, word_timestamps=True)
+                                                            for c in clips], 1))
+                    word_rows.append((label, t_fw, w_fw, t_lx, w_lx))
+                    print(f"  {label:<16} with word timestamps: faster-whisper {w_fw / t_fw:5.2f}x, "
+                          f"leafx {w_lx / t_lx:5.2f}x its plain time", flush=True)
 
             # Encoder bound on one window of speech.
             flops = encoder_flops(leafx.info(model))
@@ -318,6 +336,15 @@ def main():
     print("|---|---:|---:|---:|")
     for label, t_fw, t_lx, same in rows:
         print(f"| {label}{'' if same else ' (texts differ)'} | {t_fw:.3f} | {t_lx:.3f} | {t_lx / t_fw:.2f} |")
+
+    if word_rows:
+        print("\nword timestamps (leafx: --word-timestamps, its target is <= 1.15x plain transcribe; "
+              "faster-whisper: word_timestamps=True):")
+        print("| configuration | faster-whisper s | with words s | ratio | leafx s | with words s | ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for label, t_fw, w_fw, t_lx, w_lx in word_rows:
+            print(f"| {label} | {t_fw:.3f} | {w_fw:.3f} | {w_fw / t_fw:.2f} | {t_lx:.3f} | {w_lx:.3f} | "
+                  f"{w_lx / t_lx:.2f} |")
 
     print(f"\nencoder, one 30 s window (sgemm peak {peak:.1f} GFLOP/s):")
     print("| model | GFLOP | time at peak s | leafx transcribe s (tokens) | leafx ≥ GFLOP/s (% peak) "

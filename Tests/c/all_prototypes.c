@@ -79,6 +79,10 @@ int main(void) {
     word.struct_size = sizeof word;
     failures += leafx_result_word(result, 0, &word) != LEAFX_ERR_MISUSE;
     failures += leafx_result_word_attribution(result, 0, &values, &n_frames, &first_frame, &frame_s) != LEAFX_ERR_MISUSE;
+    failures += leafx_result_n_timed_words(result, &n) != LEAFX_ERR_MISUSE;
+    leafx_timed_word timed;
+    timed.struct_size = sizeof timed;
+    failures += leafx_result_timed_word(result, 0, &timed) != LEAFX_ERR_MISUSE;
     char *html = NULL;
     failures += leafx_result_to_html(result, pcm, 320, "audio.wav", &html) != LEAFX_ERR_MISUSE || html != NULL;
     failures += leafx_string_free(html) != LEAFX_OK;

@@ -59,6 +59,10 @@ static void expect_result_misuse(const leafx_result *result, const char *needle,
     leafx_word word = {.struct_size = sizeof word};
     CHECK_ERROR(leafx_result_word(result, 0, &word), LEAFX_ERR_MISUSE, needle);
     CHECK_ERROR(leafx_result_word_attribution(result, 0, &values, &n_frames, NULL, NULL), LEAFX_ERR_MISUSE, needle);
+    CHECK_ERROR(leafx_result_n_timed_words(result, &n), LEAFX_ERR_MISUSE, needle);
+    CHECK(n == 0, "count cleared");
+    leafx_timed_word timed = {.struct_size = sizeof timed};
+    CHECK_ERROR(leafx_result_timed_word(result, 0, &timed), LEAFX_ERR_MISUSE, needle);
     char *html = (char *)0x1;
     CHECK_ERROR(leafx_result_to_html(result, pcm, 16000, NULL, &html), LEAFX_ERR_MISUSE, needle);
     CHECK(html == NULL, "html cleared");

@@ -189,6 +189,48 @@ static void test_engine(const char *model_path, const char *wav) {
     leafx_result_free(result);
     result = NULL;
 
+    /* Word timestamps (since 0.3): the timed words of a transcription are in order, inside the
+       audio, and cover its tokens once; an index past them is refused by name; a caller of the
+       0.2 struct size (which ends before word_timestamps) gets a plain transcription. */
+    leafx_transcribe_params tp;
+    LEAFX_TRANSCRIBE_PARAMS_INIT(&tp);
+    CHECK(tp.word_timestamps == 0, "word_timestamps defaults to 0");
+    tp.beam_size = 1;
+    tp.word_timestamps = 1;
+    CHECK(leafx_transcribe(model, pcm, n_pcm, &tp, &result) == LEAFX_OK, "word timestamps [%s]", leafx_last_error());
+    size_t n_timed = 0, n_text_tokens = 0, next_token = 0;
+    leafx_result_n_timed_words(result, &n_timed);
+    leafx_result_n_tokens(result, &n_text_tokens);
+    int timed_ok = n_timed >= 5;
+    double last_end = 0;
+    for (size_t i = 0; timed_ok && i < n_timed; i++) {
+        leafx_timed_word tw;
+        tw.struct_size = sizeof tw;
+        timed_ok &= leafx_result_timed_word(result, i, &tw) == LEAFX_OK && tw.text && *tw.text &&
+                    tw.start_s >= last_end - 1e-9 && tw.end_s > tw.start_s &&
+                    tw.end_s <= (double)n_pcm / 16000 + 0.02 && tw.i_first_token == next_token && tw.n_tokens >= 1 &&
+                    tw.probability > 0 && tw.probability <= 1;
+        next_token += tw.n_tokens;
+        last_end = tw.end_s;
+    }
+    CHECK(timed_ok && next_token == n_text_tokens, "timed words: %zu words over %zu of %zu tokens", n_timed, next_token,
+          n_text_tokens);
+    leafx_timed_word past;
+    past.struct_size = sizeof past;
+    CHECK_ERROR(leafx_result_timed_word(result, n_timed, &past), LEAFX_ERR_INVALID_ARGUMENT, "i_timed_word");
+    leafx_result_free(result);
+    result = NULL;
+    tp.struct_size = offsetof(leafx_transcribe_params, word_timestamps);
+    CHECK(leafx_transcribe(model, pcm, n_pcm, &tp, &result) == LEAFX_OK, "0.2-sized params [%s]", leafx_last_error());
+    n_timed = 1;
+    leafx_result_n_timed_words(result, &n_timed);
+    CHECK(n_timed == 0, "a 0.2-sized params struct does not ask for word timestamps");
+    leafx_result_free(result);
+    result = NULL;
+    LEAFX_TRANSCRIBE_PARAMS_INIT(&tp);
+    tp.word_timestamps = 2;
+    CHECK_ERROR(leafx_transcribe_params_validate(&tp), LEAFX_ERR_INVALID_ARGUMENT, "params->word_timestamps");
+
     /* specmask with 5 windows of 2.2 s over the 11 s clip (6 encoder passes). */
     LEAFX_EXPLAIN_PARAMS_INIT(&p);
     p.method = "specmask";

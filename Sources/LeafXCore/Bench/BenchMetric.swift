@@ -14,10 +14,20 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
   case stabShift = "stab-shift"
   case inf
   case saco
+  /// Word boundaries (WordBoundaries, from the method's maps) against the aligned words
+  /// (docs/metrics.md, "Word timing"): seconds of error, shares of boundaries within 20, 50
+  /// and 100 ms, IoU, word F1 at a 50 ms collar.
+  case startError = "start-error"
+  case endError = "end-error"
+  case within20 = "within-20ms"
+  case within50 = "within-50ms"
+  case within100 = "within-100ms"
+  case wordIoU = "word-iou"
+  case wordF1 = "word-f1"
 
   /// What computes the metric: metrics of one group come from the same passes.
   public enum Group: String, Sendable, CaseIterable, Codable {
-    case deletion, insertion, localization, spr, stab, inf, saco
+    case deletion, insertion, localization, spr, stab, inf, saco, timing
   }
 
   public var group: Group {
@@ -29,11 +39,12 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
     case .stabNoise, .stabShift: return .stab
     case .inf: return .inf
     case .saco: return .saco
+    case .startError, .endError, .within20, .within50, .within100, .wordIoU, .wordF1: return .timing
     }
   }
 
-  /// False for D-AOPC and INF, where lower is better.
-  public var higherIsBetter: Bool { self != .dAOPC && self != .inf }
+  /// False for D-AOPC, INF and the boundary errors, where lower is better.
+  public var higherIsBetter: Bool { ![.dAOPC, .inf, .startError, .endError].contains(self) }
 
   /// Column title with its direction.
   public var title: String {
@@ -51,6 +62,13 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
     case .stabShift: name = "STAB-shift"
     case .inf: name = "INF"
     case .saco: name = "SaCo"
+    case .startError: name = "Start err (s)"
+    case .endError: name = "End err (s)"
+    case .within20: name = "≤20ms"
+    case .within50: name = "≤50ms"
+    case .within100: name = "≤100ms"
+    case .wordIoU: name = "IoU"
+    case .wordF1: name = "F1@50ms"
     }
     return name + (higherIsBetter ? " ↑" : " ↓")
   }
@@ -67,7 +85,8 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
   }
 
   /// Parses a comma-separated list of metric or group names (`deletion` = D-AOPC and AOPC,
-  /// `localization` = TLoc, pointing, mass and midpoint, `stab` = both STABs, `all`).
+  /// `localization` = TLoc, pointing, mass and midpoint, `stab` = both STABs, `timing` = the
+  /// word boundary metrics, `all`).
   public static func parse(_ list: String) throws -> [BenchMetric] {
     var chosen: [BenchMetric] = []
     for raw in list.split(separator: ",") {

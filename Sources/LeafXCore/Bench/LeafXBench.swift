@@ -180,9 +180,11 @@ public struct LeafXBench: Sendable {
     var seconds = [Double](repeating: 0, count: methods.count)
     var tokens = [[ExplainedToken]](repeating: [], count: methods.count)
     var words: [WordTokens] = []
+    var boundaries = [[WordInterval]](repeating: [], count: methods.count)
 
     try explainer.forEachWindow(pcm, transcript: transcript, methods: methods) { w in
       words += w.words
+      for m in methods.indices { boundaries[m] += w.boundaries[m] }
       for m in methods.indices {
         seconds[m] += w.seconds[m]
         tokens[m] += w.tokens[m]
@@ -275,6 +277,30 @@ public struct LeafXBench: Sendable {
           sums[m].add(.massInSpan, s.massInSpan)
           sums[m].add(.midpoint, s.midpointInSpan)
         }
+      }
+    }
+
+    if wanted.contains(.timing) {
+      for m in methods.indices {
+        let explained = explainer.words(tokens[m], groups: words, boundaries: boundaries[m])
+        let pairs = WordMatching.match(decoded: explained.map(\.word), reference: utterance.words.map(\.word))
+        var hits = 0
+        for (d, r) in pairs {
+          guard let b = explained[d].boundary else { continue }
+          let reference = utterance.words[r]
+          let s = WordTiming.scores(
+            start: b.start, end: b.end, referenceStart: reference.start, referenceEnd: reference.end)
+          sums[m].add(.startError, s.startError)
+          sums[m].add(.endError, s.endError)
+          sums[m].add(.within20, s.within20)
+          sums[m].add(.within50, s.within50)
+          sums[m].add(.within100, s.within100)
+          sums[m].add(.wordIoU, s.iou)
+          if s.hit { hits += 1 }
+        }
+        // Punctuation is not a word here (WordMatching skips it too).
+        let decoded = explained.filter { !WordMatching.normalise($0.word).isEmpty }.count
+        sums[m].add(.wordF1, WordTiming.f1(hits: hits, decoded: decoded, reference: utterance.words.count))
       }
     }
 

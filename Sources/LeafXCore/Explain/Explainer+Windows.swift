@@ -15,6 +15,8 @@ struct ExplainedWindow {
   var tokens: [[ExplainedToken]]
   /// The window's words (`tokenIndices` index the utterance's explained tokens, as `index`).
   var words: [WordTokens]
+  /// Per method, the boundaries of `words` from that method's maps.
+  var boundaries: [[WordInterval]]
   /// Per method, seconds spent computing its attributions (teacher-forced trace, gradients,
   /// ablations, method), the shared decoding excluded.
   var seconds: [Double]
@@ -39,12 +41,14 @@ extension Explainer {
       var perMethod: [[ExplainedToken]] = []
       var seconds: [Double] = []
       var words: [WordTokens] = []
+      var boundaries: [[WordInterval]] = []
       for method in methods {
         let started = Self.monotonicSeconds()
         let result = try explainer.explainWindow(window, features: features, sampleCount: pcm.count, methods: [method])
         seconds.append(Self.monotonicSeconds() - started)
         var tokens = result.tokens[0]
         words = result.words.map { $0.offsetBy(explained) }
+        boundaries.append(result.boundaries[0])
         for k in tokens.indices {
           tokens[k].index = explained + k
           tokens[k].window = windowIndex
@@ -64,7 +68,9 @@ extension Explainer {
         return scorer
       }
       try body(
-        ExplainedWindow(index: windowIndex, window: window, tokens: perMethod, words: words, seconds: seconds, scorer: scorer))
+        ExplainedWindow(
+          index: windowIndex, window: window, tokens: perMethod, words: words, boundaries: boundaries, seconds: seconds,
+          scorer: scorer))
     }
   }
 

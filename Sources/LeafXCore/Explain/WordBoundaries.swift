@@ -33,6 +33,9 @@ public enum WordBoundaries {
     public var threshold: Float = 0.3
     /// κ, dB: how sharply the speech probability turns from 0 to 1 around θ.
     public var slope: Float = 3
+    /// Below this many dB between the quiet and loud levels the window has no pauses to find
+    /// (one long sound, or silence throughout): every frame counts as speech.
+    public var minimumContrast: Float = 6
     public init() {}
   }
 
@@ -149,6 +152,7 @@ public enum WordBoundaries {
     }
     let quiet = percentile(model.quietPercentile)
     let loud = percentile(model.loudPercentile)
+    guard loud - quiet >= model.minimumContrast else { return [Float](repeating: 1, count: energy.count) }
     let theta = quiet + model.threshold * (loud - quiet)
     return energy.map { 1 / (1 + expf(-($0 - theta) / model.slope)) }
   }
