@@ -34,6 +34,16 @@ struct WordBoundariesTests {
     #expect(WordBoundaries.segment(maps: maps, speech: speech, lag: 0) == [0..<10, 20..<30])
   }
 
+  @Test func aShortDipInsideAPhraseIsNoPause() {
+    // Two frames of low energy between two words (a stop's closure) cost less as speech than
+    // the price of a pause between words.
+    var speech = allSpeech
+    speech[14] = 0.2
+    speech[15] = 0.2
+    let maps = [block(0..<15), block(15..<30)]
+    #expect(WordBoundaries.segment(maps: maps, speech: speech, lag: 0) == [0..<15, 15..<30])
+  }
+
   @Test func leadingAndTrailingSilenceAreLeftOut() {
     var speech = allSpeech
     for j in 0..<5 { speech[j] = 0.02 }
@@ -100,9 +110,9 @@ struct WordBoundariesTests {
   @Test func speechProbabilityStepsBetweenQuietAndLoud() {
     let energy = [Float](repeating: -60, count: 10) + [Float](repeating: -20, count: 10)
     let s = WordBoundaries.speechProbability(energy: energy)
-    // θ = −60 + 0.3 · 40 = −48 dB, κ = 3 dB.
-    #expect(abs(s[0] - 1 / (1 + expf(4))) < 1e-6)
-    #expect(abs(s[19] - 1 / (1 + expf(-28 / 3))) < 1e-6)
+    // θ = −60 + 0.15 · 40 = −54 dB, κ = 3 dB.
+    #expect(abs(s[0] - 1 / (1 + expf(2))) < 1e-6)
+    #expect(abs(s[19] - 1 / (1 + expf(-34 / 3))) < 1e-6)
     // Without contrast there is no telling pauses from speech: all of it counts as speech.
     #expect(WordBoundaries.speechProbability(energy: [Float](repeating: -20, count: 10)) == [Float](repeating: 1, count: 10))
   }

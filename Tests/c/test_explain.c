@@ -189,15 +189,15 @@ static void test_engine(const char *model_path, const char *wav) {
     leafx_result_free(result);
     result = NULL;
 
+    leafx_transcribe_params wtp;
     /* Word timestamps (since 0.3): the timed words of a transcription are in order, inside the
        audio, and cover its tokens once; an index past them is refused by name; a caller of the
        0.2 struct size (which ends before word_timestamps) gets a plain transcription. */
-    leafx_transcribe_params tp;
-    LEAFX_TRANSCRIBE_PARAMS_INIT(&tp);
-    CHECK(tp.word_timestamps == 0, "word_timestamps defaults to 0");
-    tp.beam_size = 1;
-    tp.word_timestamps = 1;
-    CHECK(leafx_transcribe(model, pcm, n_pcm, &tp, &result) == LEAFX_OK, "word timestamps [%s]", leafx_last_error());
+    LEAFX_TRANSCRIBE_PARAMS_INIT(&wtp);
+    CHECK(wtp.word_timestamps == 0, "word_timestamps defaults to 0");
+    wtp.beam_size = 1;
+    wtp.word_timestamps = 1;
+    CHECK(leafx_transcribe(model, pcm, n_pcm, &wtp, &result) == LEAFX_OK, "word timestamps [%s]", leafx_last_error());
     size_t n_timed = 0, n_text_tokens = 0, next_token = 0;
     leafx_result_n_timed_words(result, &n_timed);
     leafx_result_n_tokens(result, &n_text_tokens);
@@ -220,16 +220,16 @@ static void test_engine(const char *model_path, const char *wav) {
     CHECK_ERROR(leafx_result_timed_word(result, n_timed, &past), LEAFX_ERR_INVALID_ARGUMENT, "i_timed_word");
     leafx_result_free(result);
     result = NULL;
-    tp.struct_size = offsetof(leafx_transcribe_params, word_timestamps);
-    CHECK(leafx_transcribe(model, pcm, n_pcm, &tp, &result) == LEAFX_OK, "0.2-sized params [%s]", leafx_last_error());
+    wtp.struct_size = offsetof(leafx_transcribe_params, word_timestamps);
+    CHECK(leafx_transcribe(model, pcm, n_pcm, &wtp, &result) == LEAFX_OK, "0.2-sized params [%s]", leafx_last_error());
     n_timed = 1;
     leafx_result_n_timed_words(result, &n_timed);
     CHECK(n_timed == 0, "a 0.2-sized params struct does not ask for word timestamps");
     leafx_result_free(result);
     result = NULL;
-    LEAFX_TRANSCRIBE_PARAMS_INIT(&tp);
-    tp.word_timestamps = 2;
-    CHECK_ERROR(leafx_transcribe_params_validate(&tp), LEAFX_ERR_INVALID_ARGUMENT, "params->word_timestamps");
+    LEAFX_TRANSCRIBE_PARAMS_INIT(&wtp);
+    wtp.word_timestamps = 2;
+    CHECK_ERROR(leafx_transcribe_params_validate(&wtp), LEAFX_ERR_INVALID_ARGUMENT, "params->word_timestamps");
 
     /* specmask with 5 windows of 2.2 s over the 11 s clip (6 encoder passes). */
     LEAFX_EXPLAIN_PARAMS_INIT(&p);

@@ -244,6 +244,18 @@ public struct Transcriber {
     var probabilities: [Float]
   }
 
+  /// Mel frames of a window that its kept segments cover, where the next window starts:
+  /// the whole window, unless its tokens hold a consecutive timestamp pair and do not end with
+  /// a single timestamp, when the last pair's timestamp (the text after it is decoded again).
+  static func decodedFrames(_ tokens: [Int], timestampBegin begin: Int, windowFrames: Int) -> Int {
+    func isTimestamp(_ t: Int) -> Bool { t >= begin }
+    let singleTimestampEnding = tokens.count >= 2 && !isTimestamp(tokens[tokens.count - 2]) && isTimestamp(tokens.last!)
+    guard !singleTimestampEnding,
+      let lastPair = tokens.indices.last(where: { $0 > 0 && isTimestamp(tokens[$0]) && isTimestamp(tokens[$0 - 1]) })
+    else { return windowFrames }
+    return (tokens[lastPair - 1] - begin) * inputStride
+  }
+
   /// Splits a window's tokens into segments at consecutive timestamp pairs and returns where
   /// the next window starts (faster-whisper's `_split_segments_by_timestamps`).
   func split(_ result: WindowResult, timeOffset: Double, segmentSize: Int, segmentDuration: Double, seek: Int)
@@ -271,11 +283,7 @@ public struct Transcriber {
             tokens: sliced, probabilities: Array(probabilities[last..<current])))
         last = current
       }
-      if singleTimestampEnding {
-        nextSeek += segmentSize
-      } else {
-        nextSeek += (tokens[last - 1] - begin) * Self.inputStride
-      }
+      nextSeek += Self.decodedFrames(tokens, timestampBegin: begin, windowFrames: segmentSize)
     } else {
       var duration = segmentDuration
       if let lastTimestamp = tokens.last(where: isTimestamp), lastTimestamp != begin {

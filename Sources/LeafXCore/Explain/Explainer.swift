@@ -203,11 +203,16 @@ public struct Explainer {
     guard let frames = tokens.first?.first?.attribution.values.count, !groups.isEmpty else {
       return tokens.map { _ in [] }
     }
+    // Only the frames the window's kept segments cover: the next window starts where they end
+    // and hears the rest again, so words segmented past it would overlap that window's.
+    let decoded = Transcriber.decodedFrames(
+      window.tokens, timestampBegin: model.tokenizer.timestampBegin, windowFrames: window.frames)
+    let covered = min(frames, max(groups.count, (decoded + 1) / 2))
     let width = model.encoder.inputFrames
     let mel = try features.melWindow(window, width: width).mel
-    let energy = WordBoundaries.frameEnergy(mel: mel, nMels: model.dimensions.nMels, width: width, frames: frames)
+    let energy = WordBoundaries.frameEnergy(mel: mel, nMels: model.dimensions.nMels, width: width, frames: covered)
     return tokens.map { explained in
-      let maps = groups.map { ExplainedWord.attribution(of: $0.tokenIndices.map { explained[$0] }).values }
+      let maps = groups.map { Array(ExplainedWord.attribution(of: $0.tokenIndices.map { explained[$0] }).values.prefix(covered)) }
       return WordBoundaries.intervals(words: groups.map(\.text), maps: maps, energy: energy, offset: offset)
     }
   }

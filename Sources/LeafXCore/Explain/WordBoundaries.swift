@@ -13,6 +13,7 @@
 /// ```
 /// Σ_j  log( s(j) · q_i(j) + ε )   for frames labelled word i
 ///    + log( 1 − s(j) + ε )        for frames labelled a pause
+///    − β · (pauses between two words)
 ///
 /// q_i(j) = a_i(j − λ) / Σ_k a_k(j − λ)      the words' attributions, shared out per frame
 /// s(j)   = σ((e(j) − θ) / κ)                speech probability from the frame's energy
@@ -20,9 +21,11 @@
 ///
 /// with `a_i` word i's attribution over the window's frames, λ = `lagFrames` the lag of the
 /// attributions behind the word boundaries (measured on the dev set: the boundaries between
-/// two words came out ~60 ms early without it), `e(j)` the frame's mean log-mel energy in dB
-/// and θ a threshold set per window between its quiet and loud frames. Viterbi over the
-/// 2W + 1 states: O(W·F) time.
+/// two words came out ~60 ms early without it), `e(j)` the frame's mean log-mel energy in dB,
+/// θ a threshold set per window between its quiet and loud frames, and β = `pausePenalty`
+/// the price of a pause between two words (without it, every dip of energy inside a phrase,
+/// such as a stop's closure, became a pause that cut the words around it short). Viterbi
+/// over the 2W + 1 states: O(W·F) time.
 public enum WordBoundaries {
   /// How the speech probability is set (docs/word-timestamps.md, "Pauses").
   public struct SpeechModel: Sendable, Equatable {
@@ -30,7 +33,7 @@ public enum WordBoundaries {
     public var quietPercentile: Float = 10
     public var loudPercentile: Float = 95
     /// θ = quiet + `threshold` · (loud − quiet).
-    public var threshold: Float = 0.3
+    public var threshold: Float = 0.15
     /// κ, dB: how sharply the speech probability turns from 0 to 1 around θ.
     public var slope: Float = 3
     /// Below this many dB between the quiet and loud levels the window has no pauses to find
@@ -45,6 +48,9 @@ public enum WordBoundaries {
   /// λ: frames by which a word's attribution is moved later before the frames are shared
   /// out (docs/word-timestamps.md, "Lag").
   public static let lagFrames = 3
+
+  /// β, nats: the price of a pause between two words (docs/word-timestamps.md, "Pauses").
+  public static let pausePenalty: Float = 10
 
   /// The frames of each word: one non-empty half-open range per map, in order, not
   /// overlapping. Needs `maps.count ≤ speech.count` (one frame per word at least); with more
@@ -79,8 +85,10 @@ public enum WordBoundaries {
             // Stay, advance from the state before, or (a word) come straight from the previous word.
             var best = score[s]
             var from = s
-            if s >= 1 && score[s - 1] > best {
-              best = score[s - 1]
+            // Entering a pause between two words (not the one after the last) costs β.
+            let entry = s >= 2 && s % 2 == 0 && s < states - 1 ? pausePenalty : 0
+            if s >= 1 && score[s - 1] - entry > best {
+              best = score[s - 1] - entry
               from = s - 1
             }
             if s % 2 == 1 && s >= 3 && score[s - 2] > best {

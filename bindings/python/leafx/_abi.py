@@ -239,7 +239,7 @@ class AttentionInput(Structure):
 
 
 STRUCTS = (AudioParams, MelParams, ModelParams, ModelDescription, TranscribeParams, Segment,
-           Token, ExplainParams, Word, AttentionInput)
+           Token, ExplainParams, Word, TimedWord, AttentionInput)
 
 _status = c_int  # leafx_status is a C enum: int-sized
 _handle = c_void_p

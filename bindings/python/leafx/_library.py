@@ -61,7 +61,7 @@ def check_version(library, where):
         raise LibraryNotFoundError(
             f"{where} is leafx {library.leafx_version().decode()}; this package needs "
             f"{needed // 10000}.{needed // 100 % 100}.{needed % 100} or newer "
-            "(an older library would ignore explain()'s verify and method parameters)")
+            "(an older library would ignore explain()'s verify and method parameters, and transcribe()'s word_timestamps)")
 
 
 def _find():

@@ -251,6 +251,10 @@ class Model:
         """
         method_params = dict(options)
         _refuse_unsupported(method_params, "explain()")
+        if method_params.pop("word_timestamps", None) not in (False, None):
+            raise UnsupportedOptionError(
+                "explain(): word_timestamps is transcribe()'s option: an explanation's words always carry their "
+                "boundaries (Word.boundary_start, Word.boundary_end)")
         decoding = {name: method_params.pop(name) for name in list(method_params) if name in _DECODING_KEYWORDS}
         if "beam_size" in decoding and decoding["beam_size"] is None:  # None, the old keyword's default: the default
             del decoding["beam_size"]

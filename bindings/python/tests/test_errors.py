@@ -159,4 +159,4 @@ def test_a_library_older_than_the_package_is_refused(leafx):
     assert "old.so is leafx 0.1.0; this package needs 0.3.0 or newer" in str(error.value)
     with pytest.raises(leafx.LibraryNotFoundError, match="old.so has ABI version 1; this package needs 0"):
         _library.check_version(_FakeLibrary(1, 10000, b"1.0.0"), "old.so")
-    _library.check_version(_FakeLibrary(0, 201, b"0.2.1"), "newer.so")
+    _library.check_version(_FakeLibrary(0, 301, b"0.3.1"), "newer.so")

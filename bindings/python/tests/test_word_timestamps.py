@@ -2,6 +2,7 @@
 the same times as `leafx transcribe --word-timestamps --format json`, and on every dev
 utterance (and on audio longer than one window) words that are in order, do not overlap, stay
 within the audio and cover every written token once."""
+import io
 import json
 import os
 
@@ -48,7 +49,7 @@ def test_words_match_the_command_line(leafx, tiny, cli):
     # Without the option there are no words, as in faster-whisper.
     assert all(s.words is None for s in tiny.transcribe(JFK).segments)
     # leafx.load reads them back from the JSON.
-    loaded = leafx.load(json.dumps(document))
+    loaded = leafx.load(io.StringIO(json.dumps(document)))
     assert [(w.word, w.start, w.end) for s in loaded.segments for w in s.words] == \
         [(w.word, w.start, w.end) for w in ours]
 
@@ -76,6 +77,8 @@ def test_audio_longer_than_one_window(tiny, tmp_path):
     path = tmp_path / "long.wav"
     write_wav(path, samples)
     result = tiny.transcribe(str(path), beam_size=1, word_timestamps=True)
+    plain = tiny.transcribe(str(path), beam_size=1)
+    assert [t.id for t in result.tokens] == [t.id for t in plain.tokens]
     assert len({s.start // 30 for s in result.segments}) >= 2, "expected segments in two windows"
     check_words(result, samples.size / 16000)
     assert [w for s in result.segments for w in s.words][-1].end > 30
