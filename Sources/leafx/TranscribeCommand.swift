@@ -24,7 +24,7 @@ struct TranscribeCommand: ParsableCommand {
         leafx transcribe talk.flac -m base --task translate --format srt -o talk.srt
         leafx transcribe a.wav b.wav --beam 1 --format json
         leafx transcribe call.wav --temperature 0 --print-times
-        leafx transcribe talk.wav --word-timestamps --format srt --max-words-per-cue 7
+        leafx transcribe talk.wav --word-timestamps --format srt
 
       --word-timestamps times every word from the attributions of the default `leafx` method       (one extra teacher-forced pass per window; the transcript is the same): json gets       "words" per segment (word, start, end, probability), text prints one line per word       with its times, srt and vtt one cue per word, or per --max-words-per-cue words and at       most --max-cue-seconds seconds.
       """)
@@ -47,10 +47,12 @@ struct TranscribeCommand: ParsableCommand {
   @Flag(help: "Time every word (json: \"words\" per segment; text: one line per word; srt/vtt: word cues).")
   var wordTimestamps = false
 
-  @Option(help: "With --word-timestamps, srt/vtt: at most N words per cue (default 1).")
+  @Option(help: ArgumentHelp("With --word-timestamps, srt/vtt: at most N words per cue (default 1).", valueName: "N"))
   var maxWordsPerCue: Int?
 
-  @Option(help: "With --word-timestamps, srt/vtt: at most S seconds per cue (a cue holds one word at least).")
+  @Option(
+    help: ArgumentHelp(
+      "With --word-timestamps, srt/vtt: at most S seconds per cue (a cue holds one word at least).", valueName: "S"))
   var maxCueSeconds: Double?
 
   @Option(help: "Output format: text, json, srt or vtt.")

@@ -374,6 +374,8 @@ public:
     size_t n_segments() const { return count(leafx_result_n_segments); }
     size_t n_tokens() const { return count(leafx_result_n_tokens); }
     size_t n_words() const { return count(leafx_result_n_words); }
+    /// Timed words: those of a transcription with word_timestamps, or of an explanation.
+    size_t n_timed_words() const { return count(leafx_result_n_timed_words); }
 
     leafx_segment segment(size_t i) const { return element<leafx_segment>(leafx_result_segment, i); }
     leafx_token token(size_t i) const { return element<leafx_token>(leafx_result_token, i); }
@@ -384,8 +386,11 @@ public:
         unchecked.silenced_start_s = unchecked.silenced_end_s = std::numeric_limits<double>::quiet_NaN();
         unchecked.log_probability = unchecked.silenced_log_probability = unchecked.silence_drop =
             std::numeric_limits<float>::quiet_NaN();
+        unchecked.boundary_start_s = unchecked.boundary_end_s = std::numeric_limits<double>::quiet_NaN();
         return element(leafx_result_word, i, unchecked);
     }
+    /// Timed word i: where it starts and ends in the audio (leafx_timed_word).
+    leafx_timed_word timed_word(size_t i) const { return element<leafx_timed_word>(leafx_result_timed_word, i); }
 
     std::vector<leafx_token> tokens() const {
         std::vector<leafx_token> all;
@@ -395,6 +400,11 @@ public:
     std::vector<leafx_word> words() const {
         std::vector<leafx_word> all;
         for (size_t i = 0, n = n_words(); i < n; i++) all.push_back(word(i));
+        return all;
+    }
+    std::vector<leafx_timed_word> timed_words() const {
+        std::vector<leafx_timed_word> all;
+        for (size_t i = 0, n = n_timed_words(); i < n; i++) all.push_back(timed_word(i));
         return all;
     }
 
