@@ -148,3 +148,27 @@ def test_bench_script_metrics_on_hand_computed_cases():
     pooled = wt.score([([("so", 0.0, 0.5), (",", 0.5, 0.5), ("my", 0.5, 0.7)],
                         [{"word": "SO", "start": 0.0, "end": 0.5}, {"word": "MY", "start": 0.6, "end": 0.7}])])
     assert pooled["matched"] == 2 and pooled["f1"] == 0.5 and pooled["within50"] == 0.75
+
+
+def test_bench_timing_metrics_equal_the_scripts_on_the_same_words(tmp_path):
+    """`leafx bench --metrics timing` (Swift) and bench/word_timing.py (Python) score the same
+    boundaries alike: the bench's decoding is greedy without timestamps, and `leafx explain`
+    with that decoding writes the boundaries it scores."""
+    wt = load_word_timing()
+    with open(os.path.join(SOURCE_DIR, "Tests", "data", "dev", "manifest.jsonl")) as f:
+        utterance = json.loads(f.readline())
+    utterance["audio"] = os.path.join(SOURCE_DIR, "Tests", "data", "dev", utterance["audio"])
+    manifest = tmp_path / "one.jsonl"
+    manifest.write_text(json.dumps(utterance) + "\n")
+    bench = json.loads(run([leafx_binary(), "bench", str(manifest), "-m", model_dir("tiny.en"), "--methods", "leafx",
+                            "--metrics", "timing", "--format", "json", "--quiet"]).stdout)
+    metrics = bench["methods"][0]["metrics"]
+    explained = json.loads(run([leafx_binary(), "explain", utterance["audio"], "-m", model_dir("tiny.en"),
+                                "--beam", "1", "--without-timestamps", "--format", "json"]).stdout)
+    words = [(w["word"], w["boundary_start"], w["boundary_end"]) for w in explained["words"]]
+    ours = wt.score([(words, utterance["words"])])
+    assert metrics["within-50ms"]["items"] == ours["matched"] >= 20
+    for bench_name, name in [("start-error", "start_error"), ("end-error", "end_error"), ("within-20ms", "within20"),
+                             ("within-50ms", "within50"), ("within-100ms", "within100"), ("word-iou", "iou"),
+                             ("word-f1", "f1")]:
+        assert abs(metrics[bench_name]["mean"] - ours[name]) < 2e-6, (bench_name, metrics[bench_name], ours[name])
