@@ -542,7 +542,7 @@ typedef struct leafx_token {
     const char *text;     /**< its text (UTF-8; a token may hold part of a character), owned by the result */
     float probability;    /**< probability the decoder gave it */
     size_t i_segment;     /**< the segment it belongs to */
-    /* Explanation figures (explained results only; NAN / 0 for a plain transcription). */
+    /* Explanation figures (explained results and transcriptions with word_timestamps; NAN / 0 for a plain transcription). */
     double peak_s;        /**< centre of the heaviest frame of its attribution, seconds */
     double start_s;       /**< smallest contiguous span holding half the attribution: start, seconds */
     double end_s;         /**< ... and end, seconds */
@@ -698,7 +698,8 @@ leafx_status leafx_explain(const leafx_model *model, const float *pcm, size_t n_
 leafx_status leafx_result_token_attribution(const leafx_result *result, size_t i_token, const float **values,
                                             size_t *n_frames, size_t *first_frame, double *frame_s);
 
-/** Accessor: number of words of an explained result (0 for a plain transcription). Since 0.1. */
+/** Accessor: number of words of an explained result, or of a transcription with
+    word_timestamps (0 for a plain transcription). Since 0.1. */
 leafx_status leafx_result_n_words(const leafx_result *result, size_t *n_words);
 
 /** One word of an explained result: tokens grouped as Whisper groups them. */
