@@ -542,7 +542,8 @@ typedef struct leafx_token {
     const char *text;     /**< its text (UTF-8; a token may hold part of a character), owned by the result */
     float probability;    /**< probability the decoder gave it */
     size_t i_segment;     /**< the segment it belongs to */
-    /* Explanation figures (explained results and transcriptions with word_timestamps; NAN / 0 for a plain transcription). */
+    /* Explanation figures (explained results and transcriptions with word_timestamps;
+       NAN / 0 for a plain transcription). */
     double peak_s;        /**< centre of the heaviest frame of its attribution, seconds */
     double start_s;       /**< smallest contiguous span holding half the attribution: start, seconds */
     double end_s;         /**< ... and end, seconds */
