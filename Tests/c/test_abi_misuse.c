@@ -7,6 +7,8 @@
                                       synthetic one so this also runs quickly under ASan) */
 #include <leafx.h>
 
+#include <stddef.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -149,7 +151,10 @@ static void test_struct_sizes(const leafx_model *model) {
     CHECK_ERROR(leafx_model_params_validate(&mp), LEAFX_ERR_INVALID_ARGUMENT, "format");
 
     leafx_transcribe_params tp;
-    CHECK_ERROR(leafx_transcribe_params_init(&tp, sizeof tp - 1), LEAFX_ERR_INVALID_ARGUMENT, "struct_size");
+    /* One byte short of the smallest struct a caller can have compiled (0.1's and 0.2's, which
+       end before word_timestamps). */
+    CHECK_ERROR(leafx_transcribe_params_init(&tp, offsetof(leafx_transcribe_params, word_timestamps) - 1),
+                LEAFX_ERR_INVALID_ARGUMENT, "struct_size");
     LEAFX_TRANSCRIBE_PARAMS_INIT(&tp);
     tp.struct_size = sizeof(size_t);
     leafx_result *result = (leafx_result *)0x1;
