@@ -269,7 +269,6 @@ public struct Transcriber {
     let singleTimestampEnding = tokens.count >= 2 && !isTimestamp(tokens[tokens.count - 2]) && isTimestamp(tokens.last!)
     let consecutive = tokens.indices.filter { $0 > 0 && isTimestamp(tokens[$0]) && isTimestamp(tokens[$0 - 1]) }
     var pieces: [Piece] = []
-    var nextSeek = seek
     if !consecutive.isEmpty {
       var slices = consecutive
       if singleTimestampEnding { slices.append(tokens.count) }
@@ -283,7 +282,6 @@ public struct Transcriber {
             tokens: sliced, probabilities: Array(probabilities[last..<current])))
         last = current
       }
-      nextSeek += Self.decodedFrames(tokens, timestampBegin: begin, windowFrames: segmentSize)
     } else {
       var duration = segmentDuration
       if let lastTimestamp = tokens.last(where: isTimestamp), lastTimestamp != begin {
@@ -291,9 +289,8 @@ public struct Transcriber {
       }
       pieces.append(
         Piece(start: timeOffset, end: timeOffset + duration, tokens: tokens, probabilities: probabilities))
-      nextSeek += segmentSize
     }
-    return (pieces, nextSeek)
+    return (pieces, seek + Self.decodedFrames(tokens, timestampBegin: begin, windowFrames: segmentSize))
   }
 }
 
