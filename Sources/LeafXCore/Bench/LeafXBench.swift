@@ -184,8 +184,8 @@ public struct LeafXBench: Sendable {
 
     try explainer.forEachWindow(pcm, transcript: transcript, methods: methods) { w in
       words += w.words
-      for m in methods.indices { boundaries[m] += w.boundaries[m] }
       for m in methods.indices {
+        boundaries[m] += w.boundaries[m]
         seconds[m] += w.seconds[m]
         tokens[m] += w.tokens[m]
         if wanted.contains(.spr) {
@@ -263,44 +263,44 @@ public struct LeafXBench: Sendable {
       }
     }
 
-    if wanted.contains(.localization) {
-      for m in methods.indices {
-        let explained = explainer.words(tokens[m], groups: words)
-        let pairs = WordMatching.match(decoded: explained.map(\.word), reference: utterance.words.map(\.word))
-        for (d, r) in pairs {
-          let a = explained[d].attribution
-          let span = utterance.words[r]
-          let s = Localization.scores(
-            values: a.values, offset: a.offset, start: span.start, end: span.end, halfMassStart: a.start, halfMassEnd: a.end)
-          sums[m].add(.tloc, s.tloc)
-          sums[m].add(.pointing, s.pointing)
-          sums[m].add(.massInSpan, s.massInSpan)
-          sums[m].add(.midpoint, s.midpointInSpan)
-        }
-      }
-    }
-
-    if wanted.contains(.timing) {
+    // The decoded words, with their boundaries, matched to the aligned ones: what localisation
+    // and timing score.
+    if !wanted.isDisjoint(with: [.localization, .timing]) {
       for m in methods.indices {
         let explained = explainer.words(tokens[m], groups: words, boundaries: boundaries[m])
         let pairs = WordMatching.match(decoded: explained.map(\.word), reference: utterance.words.map(\.word))
-        var hits = 0
-        for (d, r) in pairs {
-          guard let b = explained[d].boundary else { continue }
-          let reference = utterance.words[r]
-          let s = WordTiming.scores(
-            start: b.start, end: b.end, referenceStart: reference.start, referenceEnd: reference.end)
-          sums[m].add(.startError, s.startError)
-          sums[m].add(.endError, s.endError)
-          sums[m].add(.within20, s.within20)
-          sums[m].add(.within50, s.within50)
-          sums[m].add(.within100, s.within100)
-          sums[m].add(.wordIoU, s.iou)
-          if s.hit { hits += 1 }
+        if wanted.contains(.localization) {
+          for (d, r) in pairs {
+            let a = explained[d].attribution
+            let span = utterance.words[r]
+            let s = Localization.scores(
+              values: a.values, offset: a.offset, start: span.start, end: span.end, halfMassStart: a.start,
+              halfMassEnd: a.end)
+            sums[m].add(.tloc, s.tloc)
+            sums[m].add(.pointing, s.pointing)
+            sums[m].add(.massInSpan, s.massInSpan)
+            sums[m].add(.midpoint, s.midpointInSpan)
+          }
         }
-        // Punctuation is not a word here (WordMatching skips it too).
-        let decoded = explained.filter { !WordMatching.normalise($0.word).isEmpty }.count
-        sums[m].add(.wordF1, WordTiming.f1(hits: hits, decoded: decoded, reference: utterance.words.count))
+        if wanted.contains(.timing) {
+          var hits = 0
+          for (d, r) in pairs {
+            guard let b = explained[d].boundary else { continue }
+            let reference = utterance.words[r]
+            let s = WordTiming.scores(
+              start: b.start, end: b.end, referenceStart: reference.start, referenceEnd: reference.end)
+            sums[m].add(.startError, s.startError)
+            sums[m].add(.endError, s.endError)
+            sums[m].add(.within20, s.within20)
+            sums[m].add(.within50, s.within50)
+            sums[m].add(.within100, s.within100)
+            sums[m].add(.wordIoU, s.iou)
+            if s.hit { hits += 1 }
+          }
+          // Punctuation is not a word here (WordMatching skips it too).
+          let decoded = explained.filter { !WordMatching.normalise($0.word).isEmpty }.count
+          sums[m].add(.wordF1, WordTiming.f1(hits: hits, decoded: decoded, reference: utterance.words.count))
+        }
       }
     }
 
