@@ -69,13 +69,17 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
   convenience init(_ timed: WordTimestamps, model: WhisperModel, samples: Int) {
     let words = timed.words
     self.init(
-      timed.explanation, model: model, samples: samples,
+      timed.explanation, model: model, samples: samples, timedWords: words,
       json: { TranscriptJSON.render(timed.transcript, model: model, audioPath: nil, words: words) })
   }
 
   /// An explanation of `samples` samples: tokens are the explained tokens; each belongs to the
-  /// segment of its window that covers it in text order.
-  convenience init(_ e: Explanation, model: WhisperModel, samples: Int, json: (@Sendable () -> String)? = nil) {
+  /// segment of its window that covers it in text order. `timedWords`: its timed words when
+  /// the caller has them already.
+  convenience init(
+    _ e: Explanation, model: WhisperModel, samples: Int, timedWords given: [TimedWord]? = nil,
+    json: (@Sendable () -> String)? = nil
+  ) {
     var strings: [PinnedCString] = []
     let t = e.transcript
     let segmentOfToken = e.segmentOfTokens(tokenizer: model.tokenizer)
@@ -110,7 +114,7 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
       wordAttributions.append(Self.pin(a))
     }
     var timedWords: [leafx_timed_word] = []
-    for w in e.timedWords(tokenizer: model.tokenizer) {
+    for w in given ?? e.timedWords(tokenizer: model.tokenizer, segments: segmentOfToken) {
       let text = PinnedCString(w.word)
       strings.append(text)
       timedWords.append(

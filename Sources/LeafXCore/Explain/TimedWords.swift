@@ -46,30 +46,19 @@ extension Explanation {
   /// The words with their times (docs/word-timestamps.md, "Words"): each punctuation word
   /// joins the sounding word it closes (or opens), the text is decoded from the tokens, the
   /// time is the sounding word's boundary. Empty when the words have no boundaries.
-  public func timedWords(tokenizer: WhisperTokenizer) -> [TimedWord] {
+  /// - Parameter segments: `segmentOfTokens(tokenizer:)`, when the caller has it already.
+  public func timedWords(tokenizer: WhisperTokenizer, segments: [Int]? = nil) -> [TimedWord] {
     guard !words.isEmpty, words.allSatisfy({ $0.boundary != nil }) else { return [] }
-    let segments = segmentOfTokens(tokenizer: tokenizer)
-    let roles = WordBoundaries.roles(words.map(\.word))
-    // Groups of word indices: a sounding word with the punctuation around it.
+    let segments = segments ?? segmentOfTokens(tokenizer: tokenizer)
+    let sounding = WordBoundaries.soundingWords(WordBoundaries.roles(words.map(\.word)))
+    // A sounding word with the punctuation around it: consecutive words of one owner.
     var groups: [[Int]] = []
-    var opening: [Int] = []
-    for (i, role) in roles.enumerated() {
-      switch role {
-      case .opening: opening.append(i)
-      case .sounding:
-        groups.append(opening + [i])
-        opening = []
-      case .closing:
-        if groups.isEmpty { opening.append(i) } else { groups[groups.count - 1].append(i) }
-      }
-    }
-    if !opening.isEmpty {
-      if groups.isEmpty { groups.append(opening) } else { groups[groups.count - 1] += opening }
+    for i in words.indices {
+      if i > 0 && sounding[i] == sounding[i - 1] { groups[groups.count - 1].append(i) } else { groups.append([i]) }
     }
     return groups.map { members in
       let tokenIndices = members.flatMap { words[$0].tokens }
-      let sounding = members.first { roles[$0] == .sounding } ?? members[0]
-      let boundary = words[sounding].boundary!
+      let boundary = words[sounding[members[0]]].boundary!
       let probabilities = tokenIndices.map { self.tokens[$0].probability }
       return TimedWord(
         word: tokenizer.decode(tokenIndices.map { self.tokens[$0].id }), start: boundary.start, end: boundary.end,

@@ -235,6 +235,25 @@ extension WordBoundaries {
     return roles
   }
 
+  /// For each word, the index of the sounding word it belongs to (itself when it sounds):
+  /// closing punctuation belongs to the sounding word before it, opening punctuation to the
+  /// one after it (`roles` makes every mark before the first sounding word opening and every
+  /// mark after the last closing, and with no sounding word every word sounds).
+  static func soundingWords(_ roles: [Role]) -> [Int] {
+    var owner = Array(roles.indices)
+    var previous: Int? = nil
+    for i in roles.indices where roles[i] != .opening {
+      if roles[i] == .sounding { previous = i }
+      owner[i] = previous ?? i
+    }
+    var next: Int? = nil
+    for i in roles.indices.reversed() {
+      if roles[i] == .sounding { next = i }
+      if roles[i] == .opening { owner[i] = next ?? i }
+    }
+    return owner
+  }
+
   /// The interval of each of a window's words (Whisper's grouping, in order): the sounding
   /// words are segmented, and punctuation gets an empty interval at the edge of the word it
   /// belongs to. Punctuation's own maps are left out: a comma is written after its word and
@@ -250,29 +269,16 @@ extension WordBoundaries {
   ) -> [WordInterval] {
     guard !words.isEmpty else { return [] }
     let roles = roles(words)
-    // Sounding unit of each word.
-    var unit = [Int](repeating: 0, count: words.count)
-    var unitMaps: [[Float]] = []
-    var pendingOpen: [Int] = []
-    for (i, role) in roles.enumerated() {
-      switch role {
-      case .opening:
-        pendingOpen.append(i)
-      case .sounding:
-        unitMaps.append(maps[i])
-        unit[i] = unitMaps.count - 1
-        for o in pendingOpen { unit[o] = unit[i] }
-        pendingOpen = []
-      case .closing:
-        unit[i] = unitMaps.count - 1
-      }
-    }
-    let ranges = segment(maps: unitMaps, speech: speechProbability(energy: energy))
-    let seconds = ranges.map {
-      WordInterval(start: Double(offset + $0.lowerBound) * frameSeconds, end: Double(offset + $0.upperBound) * frameSeconds)
+    let sounding = soundingWords(roles)
+    let soundingIndices = roles.indices.filter { roles[$0] == .sounding }
+    let ranges = segment(maps: soundingIndices.map { maps[$0] }, speech: speechProbability(energy: energy))
+    var seconds: [Int: WordInterval] = [:]
+    for (i, range) in zip(soundingIndices, ranges) {
+      seconds[i] = WordInterval(
+        start: Double(offset + range.lowerBound) * frameSeconds, end: Double(offset + range.upperBound) * frameSeconds)
     }
     return roles.indices.map { i in
-      let whole = seconds[unit[i]]
+      let whole = seconds[sounding[i]]!
       switch roles[i] {
       case .sounding: return whole
       case .closing: return WordInterval(start: whole.end, end: whole.end)
