@@ -3,8 +3,8 @@ import Testing
 
 @testable import LeafXCore
 
-/// The encoder tape and backward pass (Explain/EncoderTape.swift, Explain/EncoderBackward.swift),
-/// the decoder backward's gradient of the encoder output (Explain/DecoderBackward.swift) and
+/// The encoder tape and backward pass (Models/Gradients/EncoderTape.swift, Models/Gradients/EncoderBackward.swift),
+/// the decoder backward's gradient of the encoder output (Models/Gradients/DecoderBackward.swift) and
 /// Conv1D's backward (Tensor/Conv1D.swift), against loops in Double and against central finite
 /// differences of the independent Double model (NaiveEncoder + NaiveDecoder).
 ///

@@ -139,6 +139,9 @@ import Testing
     let clock = ContinuousClock()
     var tape: EncoderTape?
     let forward = clock.measure { tape = EncoderTape.record(encoder: model.encoder, mel: mel) }
+    // The recorded pass (which keeps the probabilities) is the engine's own, bit for bit.
+    let engine = model.encoder.encode(mel)
+    #expect(zip(tape!.encoded, engine).allSatisfy { $0 == $1 }, "encoder tape and engine differ on tiny.en")
     let audio = model.decoder.audioContext(tape!.encoded)
     let decoderTape = DecoderTape.record(decoder: model.decoder, tokens: input, audio: audio)
     var encoded: [Float] = []

@@ -83,22 +83,4 @@ public struct AttentionTrace: Sendable {
     }
     return out
   }
-
-  /// Records the trace of `tokens` with one teacher-forced pass of the inference decoder.
-  public static func record(
-    model: WhisperModel, tokens: [Int], audio: WhisperDecoder.AudioContext, audioFrames: Int
-  ) -> AttentionTrace {
-    let d = model.dimensions
-    let t = tokens.count
-    var rawCross = Array(repeating: Array(repeating: [Float](), count: d.nTextHead), count: d.nTextLayer)
-    var rawSelf = rawCross
-    var cache = WhisperDecoder.Cache(layers: d.nTextLayer)
-    let observer = WhisperDecoder.Observer(
-      selfAttention: { layer, head, p in rawSelf[layer][head] = Array(p) },
-      crossAttention: { layer, head, p in rawCross[layer][head] = Array(p) })
-    _ = model.decoder.forward(tokens, cache: &cache, audio: audio, logitRows: 0, observer: observer)
-    _ = t
-    return AttentionTrace(
-      tokens: tokens, frames: audioFrames, totalFrames: audio.frames, rawCross: rawCross, selfAttention: rawSelf)
-  }
 }

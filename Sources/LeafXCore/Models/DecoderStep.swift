@@ -22,79 +22,35 @@ extension WhisperDecoder {
     let d = dimensions.nTextState
     let offset = cache.length
     precondition(offset + 1 <= min(dimensions.nTextCtx, cache.capacity), "decoder context exceeded")
-    var x = [Float](repeating: 0, count: count * d)
-    x.withUnsafeMutableBufferPointer { out in
-      tokenEmbedding.withUnsafeBufferPointer { emb in
-        positional.withUnsafeBufferPointer { pos in
-          for (b, token) in tokens.enumerated() {
-            for c in 0..<d { out[b * d + c] = emb[token * d + c] + pos[offset * d + c] }
-          }
-        }
-      }
-    }
+    var x = embed(tokens) { _ in offset }
     let slotSize = cache.capacity * d
-    for (layer, block) in blocks.enumerated() {
-      // Causal self-attention: row b against its slot, after appending its key and value.
-      let normed = block.selfNorm.forward(x, rows: count)
-      let q = block.selfAttention.query.forwardSteps(normed, rows: count)
-      let k = block.selfAttention.key.forwardSteps(normed, rows: count)
-      let v = block.selfAttention.value.forwardSteps(normed, rows: count)
-      var mixed = [Float](repeating: 0, count: count * d)
-      cache.keys[layer].withUnsafeMutableBufferPointer { keys in
-        cache.values[layer].withUnsafeMutableBufferPointer { values in
-          q.withUnsafeBufferPointer { q in
-            mixed.withUnsafeMutableBufferPointer { mixed in
-              for b in 0..<count {
-                let slotKeys = keys.baseAddress! + slots[b] * slotSize
-                let slotValues = values.baseAddress! + slots[b] * slotSize
-                for c in 0..<d {
-                  slotKeys[offset * d + c] = k[b * d + c]
-                  slotValues[offset * d + c] = v[b * d + c]
+    for layer in blocks.indices {
+      _ = block(layer, &x, rows: count, kernels: .steps, audio: audio, recording: nil) { layer, q, k, v, _ in
+        // Causal self-attention: row b against its slot, after appending its key and value.
+        var mixed = [Float](repeating: 0, count: count * d)
+        cache.keys[layer].withUnsafeMutableBufferPointer { keys in
+          cache.values[layer].withUnsafeMutableBufferPointer { values in
+            q.withUnsafeBufferPointer { q in
+              mixed.withUnsafeMutableBufferPointer { mixed in
+                for b in 0..<count {
+                  let slotKeys = keys.baseAddress! + slots[b] * slotSize
+                  let slotValues = values.baseAddress! + slots[b] * slotSize
+                  for c in 0..<d {
+                    slotKeys[offset * d + c] = k[b * d + c]
+                    slotValues[offset * d + c] = v[b * d + c]
+                  }
+                  Attention.forward(
+                    q: q.baseAddress! + b * d, k: slotKeys, v: slotValues, tq: 1, tk: offset + 1, width: d,
+                    heads: dimensions.nTextHead, causalOffset: offset, into: mixed.baseAddress! + b * d)
                 }
-                Attention.forward(
-                  q: q.baseAddress! + b * d, k: slotKeys, v: slotValues, tq: 1, tk: offset + 1, width: d,
-                  heads: dimensions.nTextHead, causalOffset: offset, into: mixed.baseAddress! + b * d)
               }
             }
           }
         }
+        return mixed
       }
-      addInPlace(&x, block.selfAttention.out.forwardSteps(mixed, rows: count))
-
-      // Cross-attention: all rows against the same audio keys and values.
-      let crossQuery = block.crossAttention.query.forwardSteps(block.crossNorm.forward(x, rows: count), rows: count)
-      var crossMixed = [Float](repeating: 0, count: count * d)
-      crossQuery.withUnsafeBufferPointer { q in
-        audio.keys[layer].withUnsafeBufferPointer { k in
-          audio.values[layer].withUnsafeBufferPointer { v in
-            crossMixed.withUnsafeMutableBufferPointer { o in
-              Attention.forwardSteps(
-                q: q.baseAddress!, count: count, k: k.baseAddress!, v: v.baseAddress!, tk: audio.frames, width: d,
-                heads: dimensions.nTextHead, into: o.baseAddress!)
-            }
-          }
-        }
-      }
-      addInPlace(&x, block.crossAttention.out.forwardSteps(crossMixed, rows: count))
-
-      var hidden = block.mlp.fc1.forwardSteps(block.mlpNorm.forward(x, rows: count), rows: count)
-      hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-      addInPlace(&x, block.mlp.fc2.forwardSteps(hidden, rows: count))
     }
     cache.length += 1
-
-    let normed = finalNorm.forward(x, rows: count)
-    let vocab = dimensions.nVocab
-    var out = [Float](repeating: 0, count: count * vocab)
-    normed.withUnsafeBufferPointer { h in
-      tokenEmbedding.withUnsafeBufferPointer { e in
-        out.withUnsafeMutableBufferPointer { o in
-          MatrixVector.multiply(
-            e.baseAddress!, rows: vocab, columns: d, rowStride: d, vectors: h.baseAddress!, vectorStride: d,
-            count: count, into: o.baseAddress!, outputStride: vocab, threaded: true)
-        }
-      }
-    }
-    return out
+    return logits(finalNorm.forward(x, rows: count), rows: count, kernels: .steps)
   }
 }

@@ -45,49 +45,32 @@ public struct WhisperEncoder: Sendable {
   /// tiny); once it returns true the rest is skipped and the output is meaningless: the
   /// caller must discard it.
   public func encode(_ mel: [Float], shouldStop: (() -> Bool)? = nil) -> [Float] {
-    let d = dimensions.nAudioState
-    let frames = inputFrames
-    var h = conv1.forward(mel, length: frames)
-    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-    h = conv2.forward(h, length: frames)
-    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-    let n = dimensions.nAudioCtx
-    // [d, n] → [n, d] plus positions.
-    var x = [Float](repeating: 0, count: n * d)
-    x.withUnsafeMutableBufferPointer { out in
-      h.withUnsafeBufferPointer { src in
-        positional.withUnsafeBufferPointer { pos in
-          for t in 0..<n {
-            for c in 0..<d { out[t * d + c] = src[c * n + t] + pos[t * d + c] }
-          }
-        }
-      }
-    }
-    for block in blocks {
+    var x = [Float](repeating: 0, count: dimensions.nAudioCtx * dimensions.nAudioState)
+    embed(stem(mel).h, window: 0, into: &x)
+    for index in blocks.indices {
       if let shouldStop, shouldStop() { break }
-      let normed = block.attentionNorm.forward(x, rows: n)
-      addInPlace(&x, selfAttention(block.attention, normed, rows: n, heads: dimensions.nAudioHead))
-      addInPlace(&x, block.mlp.forward(block.mlpNorm.forward(x, rows: n), rows: n))
+      _ = block(index, &x, windows: 1)
     }
-    return finalNorm.forward(x, rows: n)
+    return finalNorm.forward(x, rows: dimensions.nAudioCtx)
   }
 
-  private func selfAttention(_ w: AttentionWeights, _ x: [Float], rows: Int, heads: Int) -> [Float] {
-    let q = w.query.forward(x, rows: rows)
-    let k = w.key.forward(x, rows: rows)
-    let v = w.value.forward(x, rows: rows)
-    var mixed = [Float](repeating: 0, count: rows * w.out.inFeatures)
-    q.withUnsafeBufferPointer { q in
-      k.withUnsafeBufferPointer { k in
-        v.withUnsafeBufferPointer { v in
-          mixed.withUnsafeMutableBufferPointer { o in
-            Attention.forward(
-              q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, tq: rows, tk: rows,
-              width: w.out.inFeatures, heads: heads, causalOffset: nil, into: o.baseAddress!)
-          }
-        }
-      }
-    }
-    return w.out.forward(mixed, rows: rows)
+  /// Several windows through the encoder at once (the perturbation baselines score hundreds
+  /// of masked copies of one window, docs/methods.md, "Baselines"; docs/design.md,
+  /// "Performance"): the B windows' rows are stacked, `[B·n_audio_ctx, d]`, so every linear
+  /// layer and MLP is one sgemm with M = B·n_audio_ctx (the weights are packed once per batch
+  /// instead of once per window); attention, which mixes rows, runs per window on its block of
+  /// rows. Each window's output equals `encode(_:)`'s up to float rounding (the same products
+  /// in a different blocking). `mels` are each `[n_mels, 2·n_audio_ctx]`; returns each
+  /// `[n_audio_ctx, d]`.
+  public func encode(batch mels: [[Float]]) -> [[Float]] {
+    let b = mels.count
+    guard b > 1 else { return mels.map { encode($0) } }
+    let d = dimensions.nAudioState
+    let n = dimensions.nAudioCtx
+    var x = [Float](repeating: 0, count: b * n * d)
+    for (window, mel) in mels.enumerated() { embed(stem(mel).h, window: window, into: &x) }
+    for index in blocks.indices { _ = block(index, &x, windows: b) }
+    let out = finalNorm.forward(x, rows: b * n)
+    return (0..<b).map { w in Array(out[(w * n * d)..<((w + 1) * n * d)]) }
   }
 }

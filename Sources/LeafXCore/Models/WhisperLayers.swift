@@ -28,13 +28,6 @@ public struct MLPWeights: Sendable {
     fc1 = Linear(weight: try tensor(tensors, "\(prefix).mlp.0.weight"), bias: try tensor(tensors, "\(prefix).mlp.0.bias"))
     fc2 = Linear(weight: try tensor(tensors, "\(prefix).mlp.2.weight"), bias: try tensor(tensors, "\(prefix).mlp.2.bias"))
   }
-
-  /// `[rows, d] → [rows, d]`.
-  func forward(_ x: [Float], rows: Int) -> [Float] {
-    var hidden = fc1.forward(x, rows: rows)
-    hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-    return fc2.forward(hidden, rows: rows)
-  }
 }
 
 /// A layer norm from `<prefix>.weight` / `<prefix>.bias`.

@@ -6,54 +6,70 @@
 /// O_h = P_h V_h,   O = [O_1 … O_H]
 /// ```
 /// `q` is `[tq, d]`, `k` and `v` are `[tk, d]` (heads are column blocks of width d / heads),
-/// the result is `[tq, d]`. `observe`, when given, receives each head's probabilities
-/// `[tq, tk]` (row-major) before they are used: the attention trace hooks in here.
+/// the result is `[tq, d]`.
+///
+/// A recorded pass (the explanations' trace, the gradient tapes) passes `record`: every head's
+/// probabilities are kept there and may be edited before they weight the values. It runs the
+/// same kernel calls on the same blocks of queries as the unrecorded pass, so both give the
+/// same bits (checked in DecoderBackwardTests and EncoderBackwardTests).
 public enum Attention {
+  /// Where a recorded attention keeps its probabilities.
+  public struct Recording {
+    /// `[heads, tq, tk]`, written by the pass.
+    public let probabilities: UnsafeMutablePointer<Float>
+    /// Called per head, on the calling thread, with that head's `[tq, tk]` probabilities right
+    /// after softmax; what it leaves there is what the values are weighted with (finite
+    /// differences and the causal ablations edit maps this way).
+    public let edit: ((_ head: Int, _ probabilities: UnsafeMutableBufferPointer<Float>) -> Void)?
+
+    public init(
+      probabilities: UnsafeMutablePointer<Float>,
+      edit: ((_ head: Int, _ probabilities: UnsafeMutableBufferPointer<Float>) -> Void)? = nil
+    ) {
+      self.probabilities = probabilities
+      self.edit = edit
+    }
+  }
+
   public static func forward(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
     tq: Int, tk: Int, width: Int, heads: Int, causalOffset: Int?,
-    into output: UnsafeMutablePointer<Float>,
-    observe: ((_ head: Int, _ probabilities: UnsafeBufferPointer<Float>) -> Void)? = nil
+    into output: UnsafeMutablePointer<Float>, record: Recording? = nil
   ) {
-    if tq > 1 && observe == nil {
+    guard tq > 0 else { return }
+    if tq == 1 {
+      forwardOneQuery(
+        q: q, k: k, v: v, tk: tk, width: width, heads: heads, causalOffset: causalOffset, into: output, record: record)
+    } else {
       forwardInQueryBlocks(
-        q: q, k: k, v: v, tq: tq, tk: tk, width: width, heads: heads, causalOffset: causalOffset, into: output)
-      return
+        q: q, k: k, v: v, tq: tq, tk: tk, width: width, heads: heads, causalOffset: causalOffset, into: output,
+        record: record)
     }
+  }
+
+  /// One query (a decoder step): per head, scores = scale · K_h q_h and o_h = V_hᵀ p as
+  /// matrix-vector products, without sgemm's packing.
+  private static func forwardOneQuery(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    tk: Int, width: Int, heads: Int, causalOffset: Int?,
+    into output: UnsafeMutablePointer<Float>, record: Recording?
+  ) {
     let dHead = width / heads
     let scale = 1 / Float(dHead).squareRoot()
-    let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(tq * tk, 1))
-    defer { scores.deallocate() }
+    let scratch = record == nil ? UnsafeMutablePointer<Float>.allocate(capacity: max(tk, 1)) : nil
+    defer { scratch?.deallocate() }
     for h in 0..<heads {
-      // scores[tq, tk] = scale · Q_h · K_hᵀ
-      if tq == 1 {
-        // One query (a decoder step): scores = scale · K_h q_h, without sgemm's packing.
-        MatrixVector.multiply(
-          k + h * dHead, rows: tk, columns: dHead, rowStride: width, alpha: scale, q + h * dHead, into: scores)
+      let scores = record.map { $0.probabilities + h * tk } ?? scratch!
+      MatrixVector.multiply(
+        k + h * dHead, rows: tk, columns: dHead, rowStride: width, alpha: scale, q + h * dHead, into: scores)
+      if let causalOffset {
+        Softmax.forward(scores, rows: 1, width: tk, valid: { causalOffset + $0 + 1 })
       } else {
-        gemm(
-          false, true, m: tq, n: tk, k: dHead, alpha: scale, q + h * dHead, lda: width, k + h * dHead, ldb: width,
-          scores, ldc: tk)
+        Softmax.forward(scores, rows: 1, width: tk)
       }
-      // Rows are independent: split them over the compute threads (the encoder's 1500 × 1500
-      // per head is the largest element-wise pass of a window).
-      ComputeThreads.split(tq, minimumPerChunk: max(1, 32_768 / max(tk, 1))) { range in
-        let first = range.lowerBound
-        if let causalOffset {
-          Softmax.forward(scores + first * tk, rows: range.count, width: tk, valid: { causalOffset + first + $0 + 1 })
-        } else {
-          Softmax.forward(scores + first * tk, rows: range.count, width: tk)
-        }
-      }
-      observe?(h, UnsafeBufferPointer(start: scores, count: tq * tk))
-      // O_h[tq, dHead] = P · V_h, written into the head's column block of the output.
-      if tq == 1 {
-        // o_h = V_hᵀ p
-        MatrixVector.multiplyTransposed(
-          v + h * dHead, rows: tk, columns: dHead, rowStride: width, scores, into: output + h * dHead)
-      } else {
-        gemm(false, false, m: tq, n: dHead, k: tk, scores, lda: tk, v + h * dHead, ldb: width, output + h * dHead, ldc: width)
-      }
+      record?.edit?(h, UnsafeMutableBufferPointer(start: scores, count: tk))
+      MatrixVector.multiplyTransposed(
+        v + h * dHead, rows: tk, columns: dHead, rowStride: width, scores, into: output + h * dHead)
     }
   }
 }
@@ -64,43 +80,108 @@ extension Attention {
   /// softmax, to the product that reads them.
   static let queryBlock = 64
 
-  /// `forward` without an observer, block by block of queries: the blocks are split over the
-  /// compute threads, and each block runs, per head, scores → softmax → values on one thread
-  /// while its scores are in cache, instead of writing and re-reading a `[tq, tk]` matrix per
-  /// head (9 MB for the encoder) three times. Each output element is the same sums as in
-  /// `forward`'s whole-matrix path.
+  /// `forward` for `tq > 1`, block by block of queries. Unrecorded, the blocks are split over
+  /// the compute threads and each block runs, per head, scores → softmax → values on one thread
+  /// while its scores are in cache (a scratch block), instead of writing and re-reading a
+  /// `[tq, tk]` matrix per head (9 MB for the encoder) three times.
+  ///
+  /// Recorded, each block's scores are written into the record (same leading dimension `tk`)
+  /// instead of the scratch block, and all blocks' scores are computed before any is applied
+  /// to the values, because an edit may read a whole map (the running mean of the causal
+  /// ablation does). Either way every block is the same two sgemm calls on the same operands,
+  /// so the output is the same bits.
   static func forwardInQueryBlocks(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-    tq: Int, tk: Int, width: Int, heads: Int, causalOffset: Int?, into output: UnsafeMutablePointer<Float>
+    tq: Int, tk: Int, width: Int, heads: Int, causalOffset: Int?, into output: UnsafeMutablePointer<Float>,
+    record: Recording? = nil
   ) {
     let dHead = width / heads
-    let scale = 1 / Float(dHead).squareRoot()
     // About a million multiply-adds per chunk at least (2·tk·width per query).
     let minimumQueries = max(queryBlock, (1 << 20) / max(2 * tk * width, 1))
     // Threads take whole blocks, counted from the first query, so that every block is the
     // same pair of sgemm calls whatever the thread count: a BLAS kernel need not give a row
     // the same bits at another position in a call (OpenBLAS's Zen kernels do not).
     let blocks = (tq + queryBlock - 1) / queryBlock
-    ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumQueries / queryBlock)) { blockRange in
-      let queries = blockRange.lowerBound * queryBlock..<min(tq, blockRange.upperBound * queryBlock)
-      let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(min(queryBlock, queries.count) * tk, 1))
-      defer { scores.deallocate() }
-      for h in 0..<heads {
-        for first in stride(from: queries.lowerBound, to: queries.upperBound, by: queryBlock) {
-          let rows = min(queryBlock, queries.upperBound - first)
-          gemmOnThisThread(
-            false, true, m: rows, n: tk, k: dHead, alpha: scale, q + first * width + h * dHead, lda: width,
-            k + h * dHead, ldb: width, scores, ldc: tk)
-          if let causalOffset {
-            Softmax.forward(scores, rows: rows, width: tk, valid: { causalOffset + first + $0 + 1 })
-          } else {
-            Softmax.forward(scores, rows: rows, width: tk)
+    // Runs `body(scratch, head, first, rows)` per head and block, the blocks shared out over
+    // the compute threads; `scratch` holds one block's scores, one per chunk, when asked for.
+    func forEachBlock(
+      scratch: Bool, _ body: (_ scratch: UnsafeMutablePointer<Float>?, _ head: Int, _ first: Int, _ rows: Int) -> Void
+    ) {
+      ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumQueries / queryBlock)) { blockRange in
+        let queries = blockRange.lowerBound * queryBlock..<min(tq, blockRange.upperBound * queryBlock)
+        let scores = scratch ? UnsafeMutablePointer<Float>.allocate(capacity: max(min(queryBlock, queries.count) * tk, 1)) : nil
+        defer { scores?.deallocate() }
+        for h in 0..<heads {
+          for first in stride(from: queries.lowerBound, to: queries.upperBound, by: queryBlock) {
+            body(scores, h, first, min(queryBlock, queries.upperBound - first))
           }
-          gemmOnThisThread(
-            false, false, m: rows, n: dHead, k: tk, scores, lda: tk, v + h * dHead, ldb: width,
-            output + first * width + h * dHead, ldc: width)
         }
       }
+    }
+    func probabilities(head h: Int, first: Int, rows: Int, into scores: UnsafeMutablePointer<Float>) {
+      blockProbabilities(
+        q: q, k: k, tk: tk, width: width, heads: heads, head: h, first: first, rows: rows,
+        causalOffset: causalOffset, into: scores)
+    }
+    // O_h = P V_h for the block's rows, into the head's column block of the output.
+    func values(head h: Int, first: Int, rows: Int, from scores: UnsafePointer<Float>) {
+      gemmOnThisThread(
+        false, false, m: rows, n: dHead, k: tk, scores, lda: tk, v + h * dHead, ldb: width,
+        output + first * width + h * dHead, ldc: width)
+    }
+
+    guard let record else {
+      forEachBlock(scratch: true) { scores, h, first, rows in
+        probabilities(head: h, first: first, rows: rows, into: scores!)
+        values(head: h, first: first, rows: rows, from: scores!)
+      }
+      return
+    }
+    let map = { (h: Int) in record.probabilities + h * tq * tk }
+    forEachBlock(scratch: false) { _, h, first, rows in
+      probabilities(head: h, first: first, rows: rows, into: map(h) + first * tk)
+    }
+    if let edit = record.edit {
+      for h in 0..<heads { edit(h, UnsafeMutableBufferPointer(start: map(h), count: tq * tk)) }
+    }
+    forEachBlock(scratch: false) { _, h, first, rows in
+      values(head: h, first: first, rows: rows, from: map(h) + first * tk)
+    }
+  }
+
+  /// One head's probabilities `P_h = softmax(scale · Q_h K_hᵀ)` `[tq, tk]`, as a recorded
+  /// `forward` keeps them, bit for bit (the encoder's backward recomputes them this way when
+  /// the tape did not keep them).
+  static func probabilities(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, tq: Int, tk: Int, width: Int, heads: Int, head: Int,
+    causalOffset: Int?, into p: UnsafeMutablePointer<Float>
+  ) {
+    let blocks = (tq + queryBlock - 1) / queryBlock
+    ComputeThreads.split(blocks, minimumPerChunk: max(1, (1 << 20) / max(queryBlock * tk * width / heads, 1))) {
+      blockRange in
+      for block in blockRange {
+        let first = block * queryBlock
+        blockProbabilities(
+          q: q, k: k, tk: tk, width: width, heads: heads, head: head, first: first,
+          rows: min(queryBlock, tq - first), causalOffset: causalOffset, into: p + first * tk)
+      }
+    }
+  }
+
+  /// `P = softmax(scale · Q_h K_hᵀ)` for the `rows` queries from `first`, into `scores`
+  /// (`[rows, tk]`, leading dimension tk): one sgemm on this thread and the row softmax.
+  private static func blockProbabilities(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, tk: Int, width: Int, heads: Int, head h: Int,
+    first: Int, rows: Int, causalOffset: Int?, into scores: UnsafeMutablePointer<Float>
+  ) {
+    let dHead = width / heads
+    gemmOnThisThread(
+      false, true, m: rows, n: tk, k: dHead, alpha: 1 / Float(dHead).squareRoot(), q + first * width + h * dHead,
+      lda: width, k + h * dHead, ldb: width, scores, ldc: tk)
+    if let causalOffset {
+      Softmax.forward(scores, rows: rows, width: tk, valid: { causalOffset + first + $0 + 1 })
+    } else {
+      Softmax.forward(scores, rows: rows, width: tk)
     }
   }
 

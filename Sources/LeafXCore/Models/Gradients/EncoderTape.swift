@@ -1,9 +1,8 @@
 // A recorded encoder pass: what the hand-written backward of EncoderBackward.swift needs to
 // take `∂target/∂encoded` down to `∂target/∂log-mel` (docs/methods.md, "Baselines", `ig`).
 //
-// Priorities: correctness first (the same Conv1D / GELU / LayerNorm / Linear / Attention calls
-// in the same order as `WhisperEncoder.encode`, so the recorded output is the engine's bit for
-// bit), then memory against speed: the per-head attention probabilities (`H·n²` floats per
+// Priorities: correctness first (the engine's own stem and blocks of Models/EncoderBlock.swift,
+// run recording, so the recorded output is `WhisperEncoder.encode`'s bit for bit), then memory against speed: the per-head attention probabilities (`H·n²` floats per
 // layer: 216 MB for tiny.en, 432 MB for base) are kept only while all layers' fit in
 // `probabilityBudget` floats; beyond it (small … large) the backward recomputes them from the
 // recorded queries and keys, one head at a time (one more `n²·d_h` product and softmax per
@@ -66,61 +65,16 @@ public struct EncoderTape: Sendable {
     let frames = encoder.inputFrames
     precondition(mel.count == dims.nMels * frames, "EncoderTape: mel of \(mel.count) values, expected \(dims.nMels)×\(frames)")
 
-    let u1 = encoder.conv1.forward(mel, length: frames)
-    var h = u1
-    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-    let u2 = encoder.conv2.forward(h, length: frames)
-    h = u2
-    h.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
+    let stem = encoder.stem(mel, slopes: true)
     var x = [Float](repeating: 0, count: n * d)
-    x.withUnsafeMutableBufferPointer { out in
-      h.withUnsafeBufferPointer { src in
-        encoder.positional.withUnsafeBufferPointer { pos in
-          for t in 0..<n {
-            for c in 0..<d { out[t * d + c] = src[c * n + t] + pos[t * d + c] }
-          }
-        }
-      }
-    }
-    var records: [BlockRecord] = []
-    records.reserveCapacity(encoder.blocks.count)
+    encoder.embed(stem.h, window: 0, into: &x)
     let keepProbabilities = keepProbabilities ?? (dims.nAudioLayer * dims.nAudioHead * n * n <= probabilityBudget)
-    for block in encoder.blocks {
-      let attentionInput = x
-      let normed = block.attentionNorm.forward(x, rows: n)
-      let w = block.attention
-      let q = w.query.forward(normed, rows: n)
-      let k = w.key.forward(normed, rows: n)
-      let v = w.value.forward(normed, rows: n)
-      var mixed = [Float](repeating: 0, count: n * d)
-      var probabilities: [[Float]] = []
-      let observe: ((Int, UnsafeBufferPointer<Float>) -> Void)? =
-        keepProbabilities ? { _, p in probabilities.append(Array(p)) } : nil
-      q.withUnsafeBufferPointer { q in
-        k.withUnsafeBufferPointer { k in
-          v.withUnsafeBufferPointer { v in
-            mixed.withUnsafeMutableBufferPointer { o in
-              Attention.forward(
-                q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, tq: n, tk: n, width: d,
-                heads: dims.nAudioHead, causalOffset: nil, into: o.baseAddress!, observe: observe)
-            }
-          }
-        }
-      }
-      addInPlace(&x, w.out.forward(mixed, rows: n))
-      let mlpInput = x
-      let pre = block.mlp.fc1.forward(block.mlpNorm.forward(x, rows: n), rows: n)
-      var hidden = pre
-      hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-      addInPlace(&x, block.mlp.fc2.forward(hidden, rows: n))
-      records.append(
-        BlockRecord(
-          attentionInput: attentionInput, query: q, key: k, value: v, probabilities: probabilities, mlpInput: mlpInput,
-          mlpSlope: GELU.derivatives(pre)))
+    let records = encoder.blocks.indices.map { index in
+      encoder.block(index, &x, windows: 1, record: true, keepProbabilities: keepProbabilities)!
     }
     let encoded = encoder.finalNorm.forward(x, rows: n)
     return EncoderTape(
-      positions: n, width: d, encoded: encoded, conv1Slope: GELU.derivatives(u1), conv2Slope: GELU.derivatives(u2),
+      positions: n, width: d, encoded: encoded, conv1Slope: stem.conv1Slope, conv2Slope: stem.conv2Slope,
       blocks: records, finalInput: x)
   }
 }

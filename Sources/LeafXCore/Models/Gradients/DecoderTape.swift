@@ -2,10 +2,11 @@
 // "Attention trace") and everything the hand-written backward of DecoderBackward.swift needs
 // (docs/methods.md, "Gradient modulation").
 //
-// Priorities: correctness first (the pass is the same sequence of Linear / LayerNorm /
-// Softmax / GELU / sgemm calls as `WhisperDecoder.forward`, so its logits are the engine's),
-// then determinism (products split by `gemm` as the engine's are, so no result depends on the
-// thread count), then speed (one pass over all T positions, products on sgemm). Memory is
+// Priorities: correctness first (the pass is `WhisperDecoder.sequence`, the engine's own
+// blocks of Models/DecoderBlock.swift, run with a recording: its logits are the engine's by
+// construction, and DecoderBackwardTests checks the bits), then determinism (products split
+// by `gemm` as the engine's are, so no result depends on the thread count), then speed (one
+// pass over all T positions, products on sgemm). Memory is
 // O(L·H·T·(F + T) + L·T·d) floats: the full per-head maps are kept because gradient
 // modulation (§6.2) needs every head before the entropy weighting reduces them.
 
@@ -77,6 +78,10 @@ public struct DecoderTape: Sendable {
     var mlpHidden: [Float]
     /// Cross-attention query projection `Q'`, `[T, d]` (for the gradient of the cross keys).
     var crossQuery: [Float] = []
+    /// Self-attention probabilities per head, `[T, T]` (after any edit).
+    var selfAttention: [[Float]] = []
+    /// Cross-attention probabilities per head, `[T, F]` (after any edit).
+    var crossAttention: [[Float]] = []
   }
 
   /// Per-layer intermediates, `[L]`.
@@ -125,7 +130,7 @@ public struct DecoderTape: Sendable {
   /// Runs the teacher-forced pass and records it.
   ///
   /// With no ablation and no override, `logits` equal `decoder.forward(tokens, cache: fresh,
-  /// audio: audio, logitRows: tokens.count)` (same operations in the same order).
+  /// audio: audio, logitRows: tokens.count)` bit for bit: both are `decoder.sequence`.
   /// - Parameters:
   ///   - decoder: the model's decoder.
   ///   - tokens: `T ≥ 1` token ids, `T ≤ n_text_ctx`.
@@ -154,111 +159,14 @@ public struct DecoderTape: Sendable {
       frames >= 1 && audio.keys.count == decoder.blocks.count && audio.keys.allSatisfy { $0.count == frames * d },
       "DecoderTape: audio context of another model")
 
-    // x⁰ = E[tokens] + P[0 ..< T]
-    var x = [Float](repeating: 0, count: n * d)
-    x.withUnsafeMutableBufferPointer { out in
-      decoder.tokenEmbedding.withUnsafeBufferPointer { emb in
-        decoder.positional.withUnsafeBufferPointer { pos in
-          for (i, token) in tokens.enumerated() {
-            let o = out.baseAddress! + i * d
-            let e = emb.baseAddress! + token * d
-            let p = pos.baseAddress! + i * d
-            for c in 0..<d { o[c] = e[c] + p[c] }
-          }
-        }
-      }
-    }
-
-    var records: [LayerRecord] = []
-    var selfMaps: [[[Float]]] = []
-    var crossMaps: [[[Float]]] = []
-    records.reserveCapacity(decoder.blocks.count)
-    for (layer, block) in decoder.blocks.enumerated() {
-      // Causal self-attention.
-      let selfInput = x
-      let normed = block.selfNorm.forward(x, rows: n)
-      let q = block.selfAttention.query.forward(normed, rows: n)
-      let k = block.selfAttention.key.forward(normed, rows: n)
-      let v = block.selfAttention.value.forward(normed, rows: n)
-      let (mixed, selfP) = attend(
-        q, k, v, tq: n, tk: n, width: d, heads: heads, causal: true,
-        override: overrideAttention.map { f in { h, p in f(.selfAttention, layer, h, p) } })
-      addInPlace(&x, block.selfAttention.out.forward(mixed, rows: n))
-
-      // Cross-attention over the audio.
-      let crossInput = x
-      let crossQuery = block.crossAttention.query.forward(block.crossNorm.forward(x, rows: n), rows: n)
-      let (crossMixed, crossP) = attend(
-        crossQuery, audio.keys[layer], audio.values[layer], tq: n, tk: frames, width: d, heads: heads,
-        causal: false, override: overrideAttention.map { f in { h, p in f(.crossAttention, layer, h, p) } })
-      if !ablatedCrossLayers.contains(layer) {
-        addInPlace(&x, block.crossAttention.out.forward(crossMixed, rows: n))
-      }
-
-      // MLP, as MLPWeights.forward, keeping the pre-activation.
-      let mlpInput = x
-      let hiddenPre = block.mlp.fc1.forward(block.mlpNorm.forward(x, rows: n), rows: n)
-      var hidden = hiddenPre
-      hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
-      addInPlace(&x, block.mlp.fc2.forward(hidden, rows: n))
-
-      records.append(
-        LayerRecord(
-          selfInput: selfInput, query: q, key: k, value: v, crossInput: crossInput, mlpInput: mlpInput,
-          mlpHidden: hiddenPre, crossQuery: crossQuery))
-      selfMaps.append(selfP)
-      crossMaps.append(crossP)
-    }
+    var cache = WhisperDecoder.Cache(layers: decoder.blocks.count)
+    let (x, records) = decoder.sequence(
+      tokens, cache: &cache, audio: audio,
+      recording: WhisperDecoder.Recording(ablatedCrossLayers: ablatedCrossLayers, editAttention: overrideAttention))
     let logits = decoder.logits(decoder.finalNorm.forward(x, rows: n), rows: n)
     return DecoderTape(
       tokens: tokens, count: n, frames: frames, layers: decoder.blocks.count, heads: heads, width: d,
-      vocab: vocab, crossAttention: crossMaps, selfAttention: selfMaps, logits: logits,
-      ablatedCrossLayers: ablatedCrossLayers, records: records, finalInput: x)
-  }
-
-  /// Multi-head attention as `Attention.forward` computes it (same sgemm and softmax calls),
-  /// keeping each head's probabilities and letting `override` edit them before use:
-  ///
-  /// ```
-  /// P_h = softmax(Q_h K_hᵀ / √d_h)  (causal: row i keeps j ≤ i),   O_h = P_h V_h
-  /// ```
-  /// - Returns: `O` `[tq, width]` and `P_h` `[tq, tk]` per head.
-  private static func attend(
-    _ q: [Float], _ k: [Float], _ v: [Float], tq: Int, tk: Int, width: Int, heads: Int, causal: Bool,
-    override: ((Int, UnsafeMutableBufferPointer<Float>) -> Void)?
-  ) -> (mixed: [Float], probabilities: [[Float]]) {
-    let dHead = width / heads
-    let scale = 1 / Float(dHead).squareRoot()
-    var mixed = [Float](repeating: 0, count: tq * width)
-    var maps: [[Float]] = []
-    maps.reserveCapacity(heads)
-    q.withUnsafeBufferPointer { q in
-      k.withUnsafeBufferPointer { k in
-        v.withUnsafeBufferPointer { v in
-          mixed.withUnsafeMutableBufferPointer { o in
-            for h in 0..<heads {
-              var p = [Float](repeating: 0, count: tq * tk)
-              p.withUnsafeMutableBufferPointer { p in
-                let scores = p.baseAddress!
-                gemm(
-                  false, true, m: tq, n: tk, k: dHead, alpha: scale, q.baseAddress! + h * dHead, lda: width,
-                  k.baseAddress! + h * dHead, ldb: width, scores, ldc: tk)
-                if causal {
-                  Softmax.forward(scores, rows: tq, width: tk, valid: { $0 + 1 })
-                } else {
-                  Softmax.forward(scores, rows: tq, width: tk)
-                }
-                override?(h, p)
-                gemm(
-                  false, false, m: tq, n: dHead, k: tk, scores, lda: tk, v.baseAddress! + h * dHead, ldb: width,
-                  o.baseAddress! + h * dHead, ldc: width)
-              }
-              maps.append(p)
-            }
-          }
-        }
-      }
-    }
-    return (mixed, maps)
+      vocab: vocab, crossAttention: records.map(\.crossAttention), selfAttention: records.map(\.selfAttention),
+      logits: logits, ablatedCrossLayers: ablatedCrossLayers, records: records, finalInput: x)
   }
 }

@@ -133,9 +133,9 @@ extension EncoderTape {
                           if record.probabilities.count == heads {
                             record.probabilities[h].withUnsafeBufferPointer { headBackward($0.baseAddress!) }
                           } else {
-                            // P_h, exactly as Attention.forward computes it.
-                            gemm(false, true, m: n, n: n, k: dHead, alpha: scale, q + c, lda: d, k + c, ldb: d, p, ldc: n)
-                            Softmax.forward(p, rows: n, width: n)
+                            // P_h, exactly as the recorded forward keeps it.
+                            Attention.probabilities(
+                              q: q, k: k, tq: n, tk: n, width: d, heads: heads, head: h, causalOffset: nil, into: p)
                             headBackward(p)
                           }
                         }
