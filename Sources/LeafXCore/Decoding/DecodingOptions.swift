@@ -1,9 +1,3 @@
-/// Whisper's task after the language token: transcribe in the spoken language
-/// (`<|transcribe|>`), or translate into English (`<|translate|>`).
-public enum WhisperTask: String, Sendable, CaseIterable {
-  case transcribe, translate
-}
-
 /// Options of one decoding pass and of long-form transcription, named and defaulted as
 /// faster-whisper's `transcribe()` (which follows openai-whisper's `DecodingOptions`).
 public struct DecodingOptions: Sendable, Equatable {

@@ -16,7 +16,7 @@
 ///
 /// Immutable and `Sendable`: one instance can serve every thread.
 public struct WhisperTokenizer: Sendable {
-  /// The task (`WhisperTask`, declared with the decoding options), under the name
+  /// The task (`WhisperTask`, declared beside the tokenizer), under the name
   /// openai-whisper's `task` argument suggests.
   public typealias Task = WhisperTask
 
