@@ -23,8 +23,8 @@ let package = Package(
   name: "leafx",
   products: [
     // The C library. The Makefile installs it as libleafx.so.0 (the SONAME set below).
-    .library(name: "LeafX", type: .dynamic, targets: ["LeafX"]),
-    .executable(name: "leafx", targets: ["leafx"]),
+    .library(name: "LeafX", type: .dynamic, targets: ["LeafXCABI"]),
+    .executable(name: "leafx", targets: ["LeafXCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -70,26 +70,26 @@ let package = Package(
 
     // The C ABI: `@c @implementation` shims only.
     .target(
-      name: "LeafX",
+      name: "LeafXCABI",
       dependencies: ["LeafXCore", "CLeafXABI"],
-      path: "Sources/LeafX",
+      path: "Sources/LeafXCABI",
       exclude: ["leafx.map"],
       linkerSettings: [
         .unsafeFlags([
           "-use-ld=lld",
           "-Xlinker", "-soname=libleafx.so.0",
-          "-Xlinker", "--version-script=\(packageRoot)/Sources/LeafX/leafx.map",
+          "-Xlinker", "--version-script=\(packageRoot)/Sources/LeafXCABI/leafx.map",
         ])
       ]),
 
     // The command line.
     .executableTarget(
-      name: "leafx",
+      name: "LeafXCLI",
       dependencies: [
         "LeafXCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      path: "Sources/leafx"),
+      path: "Sources/LeafXCLI"),
 
     .testTarget(
       name: "LeafXCoreTests",

