@@ -24,8 +24,8 @@ RULES = 'docs/design.md, "Dependency rules"'
 
 # The folders of LeafXCore, bottom to top, and the folders whose types each may use: exactly
 # what the code uses (a new arrow, even a downward one, is a decision made here and in
-# docs/design.md). Base/ is open to every folder. A subfolder (Explain/Methods) counts as its
-# folder.
+# docs/design.md). Base/ and Tensor/ are the bottom and use nothing. A subfolder
+# (Explain/Methods) counts as its folder.
 ALLOWED = {
     "Base": set(),
     "Tensor": set(),
