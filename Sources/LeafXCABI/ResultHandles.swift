@@ -180,7 +180,7 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
       padding_mass: .nan, flags: 0)
   }
 
-  static func fill(_ c: inout leafx_token, _ a: TokenAttribution, flags: [String]) {
+  static func fill(_ c: inout leafx_token, _ a: TokenAttribution, flags: AuditFlags) {
     c.peak_s = a.peak
     c.start_s = a.start
     c.end_s = a.end
@@ -198,9 +198,9 @@ final class ResultHandle: @unchecked Sendable {  // immutable after init
       temperature: s.temperature, compression_ratio: s.compressionRatio)
   }
 
-  static func flagBits(_ flags: [String]) -> UInt32 {
-    (flags.contains("diffuse") ? LEAFX_FLAG_DIFFUSE : 0) | (flags.contains("weak-support") ? LEAFX_FLAG_WEAK_SUPPORT : 0)
-      | (flags.contains(AuditFlags.unconfirmed) ? LEAFX_FLAG_UNCONFIRMED : 0)
+  static func flagBits(_ flags: AuditFlags) -> UInt32 {
+    (flags.contains(.diffuse) ? LEAFX_FLAG_DIFFUSE : 0) | (flags.contains(.weakSupport) ? LEAFX_FLAG_WEAK_SUPPORT : 0)
+      | (flags.contains(.unconfirmed) ? LEAFX_FLAG_UNCONFIRMED : 0)
   }
 
   static func pin(_ a: TokenAttribution) -> PinnedAttribution {

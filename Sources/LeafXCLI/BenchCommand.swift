@@ -130,7 +130,7 @@ struct BenchCommand: ParsableCommand {
     guard !parsedMethods.isEmpty else {
       throw LeafXError.invalidArgument(argument: "--methods", reason: "no method given")
     }
-    let parsedMetrics = try BenchMetric.parse(metrics)
+    let parsedMetrics = try namingOptions(["metrics": "--metrics"]) { try BenchMetric.parse(metrics) }
     guard let parsedDepth = RolloutDepth(rawValue: depth) else {
       throw LeafXError.invalidArgument(argument: "--depth", reason: "\"\(depth)\"")
     }
@@ -176,9 +176,11 @@ struct BenchCommand: ParsableCommand {
     if let resultsPath, !quiet { printError("per-utterance results: \(resultsPath)") }
     let progress: (@Sendable (String) -> Void)?
     if quiet { progress = nil } else { progress = { line in printError(line) } }
-    return try bench.run(
-      utterances, results: resultsPath.map(BenchResultsFile.init), tokenResults: tokenResults.map(BenchResultsFile.init),
-      jobs: jobs, progress: progress)
+    return try namingOptions(["tokens": "--tokens", "jobs": "--jobs"]) {
+      try bench.run(
+        utterances, results: resultsPath.map(BenchResultsFile.init),
+        tokenResults: tokenResults.map(BenchResultsFile.init), jobs: jobs, progress: progress)
+    }
   }
 
   /// `--report-only`: the stored results.

@@ -180,7 +180,7 @@ enum ExplanationText {
       out += pad(name, 20) + " " + pad("\(JSONText.seconds(a.start))–\(JSONText.seconds(a.end)) s", 21) + " "
       out += pad("\(JSONText.seconds(a.peak)) s", 8) + " " + pad(String(format2(w.probability)), 6) + " "
       if verified { out += pad(w.silenceCheck.map { format2($0.drop) + " nats" } ?? "–", 14) + " " }
-      out += w.flags.joined(separator: ",") + "\n"
+      out += w.flags.names.joined(separator: ",") + "\n"
     }
     return out
   }

@@ -78,9 +78,9 @@ struct LeafXTests {
   }
 
   @Test func causalWeightsAreTheShareOfPositiveDeltas() {
-    #expect(LeafX.layerWeights([-1, 1, 3], use: true) == [0, 0.25, 0.75])
-    #expect(LeafX.layerWeights([-1, 0, .nan], use: true) == [Float](repeating: 1 / 3, count: 3))
-    #expect(LeafX.layerWeights([5, 1], use: false) == [0.5, 0.5])
+    #expect(CausalReweighting.weights([-1, 1, 3], use: true) == [0, 0.25, 0.75])
+    #expect(CausalReweighting.weights([-1, 0, .nan], use: true) == [Float](repeating: 1 / 3, count: 3))
+    #expect(CausalReweighting.weights([5, 1], use: false) == [0.5, 0.5])
   }
 
   @Test func defaultDepthIsTheMethodsOwn() {
@@ -118,7 +118,7 @@ struct LeafXTests {
     let t = trace([[[0, 0, 1, 0, 0, 0]]], frames: 6)
     let with = LeafX.attribution(t, row: 0, layers: 0..<1, recipe: .init(), options: ExplainOptions(), gradients: nil, deltas: nil)
     #expect(with == EncoderFootprint.project([0, 0, 1, 0, 0, 0]))
-    #expect(LeafX.recipe(for: .leafxCausal).footprint && !LeafX.recipe(for: .leafxCausalNoFootprint).footprint)
-    #expect(LeafX.recipe(for: .leafxCausalNoFootprint) == LeafX.Recipe(gradient: true, causal: true, footprint: false))
+    #expect(AttributionMethod.leafxCausal.entry.leafxRecipe!.footprint && !AttributionMethod.leafxCausalNoFootprint.entry.leafxRecipe!.footprint)
+    #expect(AttributionMethod.leafxCausalNoFootprint.entry.leafxRecipe! == LeafX.Recipe(gradient: true, causal: true, footprint: false))
   }
 }

@@ -81,11 +81,11 @@ struct ReportTests {
     let b = TokenAttribution(raw: second, offset: 0, paddingMass: 0)
     let tokens = [
       ExplainedToken(index: 0, id: 1, text: " a<b", probability: 0.9, window: 0, attribution: a, flags: []),
-      ExplainedToken(index: 1, id: 2, text: " c", probability: 0.4, window: 0, attribution: b, flags: ["diffuse"]),
+      ExplainedToken(index: 1, id: 2, text: " c", probability: 0.4, window: 0, attribution: b, flags: .diffuse),
     ]
     let words = [
       ExplainedWord(word: " a<b", tokens: [0], probability: 0.9, attribution: a, flags: []),
-      ExplainedWord(word: " c", tokens: [1], probability: 0.4, attribution: b, flags: ["diffuse"]),
+      ExplainedWord(word: " c", tokens: [1], probability: 0.4, attribution: b, flags: .diffuse),
     ]
     let transcript = Transcript(language: "en", languageProbability: 1, segments: [], duration: 1)
     return Explanation(transcript: transcript, options: ExplainOptions(), forced: true, tokens: tokens, words: words)

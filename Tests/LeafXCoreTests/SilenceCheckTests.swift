@@ -56,13 +56,13 @@ struct SilenceCheckTests {
     let checked = try Explainer(model: model, options: options, decoding: Explainer.defaultDecoding).explain(jfk, text: text)
     let plain = try Explainer(model: model, options: ExplainOptions(), decoding: Explainer.defaultDecoding).explain(jfk, text: text)
     #expect(checked.tokens.map(\.attribution.values) == plain.tokens.map(\.attribution.values))
-    #expect(plain.words.allSatisfy { $0.silenceCheck == nil && !$0.flags.contains(AuditFlags.unconfirmed) })
+    #expect(plain.words.allSatisfy { $0.silenceCheck == nil && !$0.flags.contains(.unconfirmed) })
     #expect(checked.words.count == plain.words.count)
     for word in checked.words {
       let check = try #require(word.silenceCheck, "\(word.word)")
       #expect(check.start >= 0 && check.end <= 11.05 && check.start < check.end, "\(word.word)")
       #expect(check.start <= word.attribution.start && check.end >= word.attribution.end, "\(word.word)")
-      #expect(word.flags.contains(AuditFlags.unconfirmed) == !check.confirmed, "\(word.word)")
+      #expect(word.flags.contains(.unconfirmed) == !check.confirmed, "\(word.word)")
     }
     let byWord = Dictionary(checked.words.map { ($0.word, $0) }, uniquingKeysWith: { first, _ in first })
     let digoxin = try #require(byWord["digoxin"]?.silenceCheck)

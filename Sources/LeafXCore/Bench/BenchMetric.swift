@@ -100,12 +100,12 @@ public enum BenchMetric: String, Sendable, CaseIterable, Codable {
         add = allCases.filter { $0.group == group }
       } else {
         throw LeafXError.invalidArgument(
-          argument: "--metrics",
+          argument: "metrics",
           reason: "unknown metric \"\(name)\"; one of all, \(validNames.joined(separator: ", "))")
       }
       for metric in add where !chosen.contains(metric) { chosen.append(metric) }
     }
-    guard !chosen.isEmpty else { throw LeafXError.invalidArgument(argument: "--metrics", reason: "no metric given") }
+    guard !chosen.isEmpty else { throw LeafXError.invalidArgument(argument: "metrics", reason: "no metric given") }
     return allCases.filter(chosen.contains)
   }
 }

@@ -110,10 +110,10 @@ public struct LeafXBench: Sendable {
   ) throws -> [UtteranceResult] {
     try options.validate()
     guard tokensPerUtterance >= 0 else {
-      throw LeafXError.invalidArgument(argument: "--tokens", reason: "\(tokensPerUtterance) must be ≥ 0")
+      throw LeafXError.invalidArgument(argument: "tokens", reason: "\(tokensPerUtterance) must be ≥ 0")
     }
     guard (1...256).contains(jobs) else {
-      throw LeafXError.invalidArgument(argument: "--jobs", reason: "\(jobs) is outside 1...256")
+      throw LeafXError.invalidArgument(argument: "jobs", reason: "\(jobs) is outside 1...256")
     }
     let wanted = Set(groups)
     var stored: [String: UtteranceResult] = [:]

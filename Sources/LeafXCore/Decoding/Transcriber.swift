@@ -58,8 +58,6 @@ public struct Transcript: Sendable {
 public struct Transcriber {
   public let model: WhisperModel
   public let options: DecodingOptions
-  /// Called after each window with the fraction of the audio done; return false to cancel.
-  public var progress: ((Double) -> Bool)?
   /// Keep each window's encoder output (cross keys/values) in `Transcript.windows`, for an
   /// explanation that follows (costs ~2·L·1500·d floats per window, so memory grows with
   /// the recording; an explanation of the same call streams instead, see `Explainer`).
@@ -68,10 +66,9 @@ public struct Transcriber {
   /// and per encoder pass; `LeafXError.cancelled` is thrown once it reports a stop.
   public var monitor: ProgressMonitor?
 
-  public init(model: WhisperModel, options: DecodingOptions, progress: ((Double) -> Bool)? = nil) {
+  public init(model: WhisperModel, options: DecodingOptions) {
     self.model = model
     self.options = options
-    self.progress = progress
   }
 
   /// Mel frames per window and per second, and the encoder's frame stride (2 mel frames).
@@ -169,7 +166,6 @@ public struct Transcriber {
         !(options.logProbThreshold.map { result.avgLogProb > $0 } ?? false)
       {
         seek += segmentSize
-        if let progress, !progress(fraction(seek)) { throw LeafXError.cancelled }
         continue
       }
 
@@ -195,7 +191,6 @@ public struct Transcriber {
         promptResetSince = allTokens.count
       }
       seek = nextSeek
-      if let progress, !progress(fraction(seek)) { throw LeafXError.cancelled }
     }
     if onWindow == nil { monitor?.report(1, stage: .transcribe) }
     return Transcript(

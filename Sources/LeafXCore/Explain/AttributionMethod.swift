@@ -43,54 +43,27 @@ public enum AttributionMethod: String, Sendable, CaseIterable {
   case kernelshap
 
   /// True when the method needs the decoder's backward pass.
-  public var needsGradients: Bool {
-    switch self {
-    case .gradRollout, .leafxPaperGrad, .leafxPaperCausal, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads,
-      .leafxCausalOneLayer, .leafxCausalNoFootprint:
-      return true
-    default: return false
-    }
-  }
+  public var needsGradients: Bool { entry.reads.contains(.gradients) }
 
   /// True when the method needs one ablation pass per decoder layer.
-  public var needsAblations: Bool {
-    switch self {
-    case .leafxPaperCausal, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient,
-      .leafxCausalNoFootprint:
-      return true
-    default: return false
-    }
-  }
+  public var needsAblations: Bool { entry.reads.contains(.ablations) }
 
   /// The rollout depth `RolloutDepth.methodDefault` stands for: the last third of the decoder
   /// for the product's LEAF-X (docs/leafx.md: early layers look at padding and sinks, middle
-  /// ones at neighbouring words), the
-  /// last layer for its one-layer ablation, every layer for the paper's equations and the
-  /// rollout baselines.
-  public var defaultDepth: RolloutDepth {
-    switch self {
-    case .leafx, .leafxGrad, .leafxCausal, .leafxCausalMeanHeads, .leafxCausalNoGradient, .leafxCausalNoFootprint:
-      return .lastThird
-    case .leafxCausalOneLayer: return .one
-    default: return .full
-    }
-  }
+  /// ones at neighbouring words), the last layer for its one-layer ablation, every layer for
+  /// the paper's equations and the rollout baselines.
+  public var defaultDepth: RolloutDepth { entry.defaultDepth }
 
   /// True when the method re-runs leafx's own model (captured attention cannot serve it).
-  public var needsModel: Bool { self == .ig || self == .ta }
+  public var needsModel: Bool { entry.reads.contains(.model) }
 
   /// True when the method re-scores the tokens with audio removed (`MaskedScorer`): it
   /// needs leafx's own engine and costs one encoder and decoder pass per mask.
-  public var needsMaskedScoring: Bool { self == .specmask || self == .lime || self == .kernelshap }
+  public var needsMaskedScoring: Bool { entry.reads.contains(.maskedScoring) }
 
   /// True for the ablations of `leafx-causal` (docs/leafx.md, "Ablations"): variants the
   /// benchmark compares to measure each part of the method, not methods to explain with.
-  public var isAblation: Bool {
-    switch self {
-    case .leafxCausalMeanHeads, .leafxCausalOneLayer, .leafxCausalNoGradient, .leafxCausalNoFootprint: return true
-    default: return false
-    }
-  }
+  public var isAblation: Bool { entry.isAblation }
 
   /// The methods to explain with, in `allCases` order: every case but the ablations.
   public static var methods: [AttributionMethod] { allCases.filter { !$0.isAblation } }

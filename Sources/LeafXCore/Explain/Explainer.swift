@@ -6,7 +6,6 @@ public struct Explainer {
   public let model: WhisperModel
   public var options: ExplainOptions
   public var decoding: DecodingOptions
-  public var progress: ((Double) -> Bool)?
   /// Fine-grained progress (stages `transcribe` and `explain`, the fraction of the recording
   /// done) and cancellation, polled per decoded token and per teacher-forced or backward
   /// pass; `LeafXError.cancelled` is thrown once it reports a stop.
@@ -16,11 +15,10 @@ public struct Explainer {
   /// joined into 44 s, greedy decoding without timestamps dropped two whole utterances).
   public var timestampsBeyondOneWindow = true
 
-  public init(model: WhisperModel, options: ExplainOptions, decoding: DecodingOptions, progress: ((Double) -> Bool)? = nil) {
+  public init(model: WhisperModel, options: ExplainOptions, decoding: DecodingOptions) {
     self.model = model
     self.options = options
     self.decoding = decoding
-    self.progress = progress
   }
 
   /// Greedy decoding without timestamps (the convention the reference attributions use);
@@ -64,7 +62,6 @@ public struct Explainer {
         window, index: accumulator.windows, features: features, sampleCount: pcm.count, methods: methods,
         into: accumulator)
       monitor?.report(done, stage: .explain)
-      if let progress, !progress(done) { throw LeafXError.cancelled }
     }
     monitor?.report(1, stage: .explain)
     return assemble(transcript, forced: false, methods: methods, accumulator: accumulator)
@@ -76,7 +73,7 @@ public struct Explainer {
     if let text { return try forcedTranscript(pcm, text: text) }
     var options = decoding
     if timestampsBeyondOneWindow && pcm.count > LogMel.samplesPerWindow { options.withoutTimestamps = false }
-    var transcriber = Transcriber(model: model, options: options, progress: progress.map { p in { p($0 * 0.5) } })
+    var transcriber = Transcriber(model: model, options: options)
     transcriber.monitor = monitor
     transcriber.retainAudioContext = true
     return try transcriber.transcribe(pcm)
@@ -96,9 +93,6 @@ public struct Explainer {
         window, index: windowIndex, features: features, sampleCount: pcm.count, methods: methods, into: accumulator)
       let done = Double(windowIndex + 1) / Double(transcript.windows.count)
       monitor?.report(done, stage: .explain)
-      if let progress, !progress(0.5 + 0.5 * done) {
-        throw LeafXError.cancelled
-      }
     }
     return assemble(transcript, forced: forced, methods: methods, accumulator: accumulator)
   }
@@ -334,7 +328,7 @@ public struct Explainer {
     let flags = AuditFlags.flags(words.map(\.attribution))
     for i in words.indices {
       words[i].flags = flags[i]
-      if let check = words[i].silenceCheck, !check.confirmed { words[i].flags.append(AuditFlags.unconfirmed) }
+      if let check = words[i].silenceCheck, !check.confirmed { words[i].flags.insert(.unconfirmed) }
     }
     return words
   }

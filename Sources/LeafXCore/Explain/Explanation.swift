@@ -9,7 +9,7 @@ public struct ExplainedToken: Sendable {
   public var window: Int
   public var attribution: TokenAttribution
   /// Audit warnings (`diffuse`, `weak-support`): see `AuditFlags`.
-  public var flags: [String]
+  public var flags: AuditFlags
 }
 
 /// One explained word: tokens grouped as Whisper groups them; its attribution is the
@@ -21,7 +21,7 @@ public struct ExplainedWord: Sendable {
   /// Mean of its tokens' probabilities (faster-whisper's word probability).
   public var probability: Float
   public var attribution: TokenAttribution
-  public var flags: [String]
+  public var flags: AuditFlags
   /// With `ExplainOptions.verify`: the word scored again with its attribution's span silenced.
   public var silenceCheck: SilenceCheck?
   /// Where the word starts and ends in the audio (WordBoundaries): contiguous, in order and
@@ -30,7 +30,7 @@ public struct ExplainedWord: Sendable {
   public var boundary: WordInterval?
 
   public init(
-    word: String, tokens: [Int], probability: Float, attribution: TokenAttribution, flags: [String],
+    word: String, tokens: [Int], probability: Float, attribution: TokenAttribution, flags: AuditFlags,
     silenceCheck: SilenceCheck? = nil, boundary: WordInterval? = nil
   ) {
     self.boundary = boundary

@@ -47,7 +47,7 @@ public enum ExplanationJSON {
       + "\"attribution\": {\"offset\": \(a.offset), \"values\": [\(a.values.map(value).joined(separator: ", "))]}"
   }
 
-  static func flags(_ flags: [String]) -> String {
-    "[" + flags.map(JSONText.quoted).joined(separator: ", ") + "]"
+  static func flags(_ flags: AuditFlags) -> String {
+    "[" + flags.names.map(JSONText.quoted).joined(separator: ", ") + "]"
   }
 }

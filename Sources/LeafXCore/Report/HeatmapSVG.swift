@@ -42,7 +42,7 @@ public enum HeatmapSVG {
     let label = token.text.stripped.isEmpty ? "·" : token.text.stripped
     let marker = token.flags.isEmpty ? "" : " ⚠"
     var out = "<g>"
-    if !token.flags.isEmpty { out += "<title>\(MarkupText.escaped("\(label): \(token.flags.joined(separator: ", "))"))</title>" }
+    if !token.flags.isEmpty { out += "<title>\(MarkupText.escaped("\(label): \(token.flags.names.joined(separator: ", "))"))</title>" }
     out += "<text x=\"\(n(gutter - 6))\" y=\"\(n(y + rowHeight - 3))\" text-anchor=\"end\">\(MarkupText.escaped(String(label.prefix(18)) + marker))</text>"
     let first = max(0, min(a.offset, nFrames))
     let last = max(first, min(a.offset + a.values.count, nFrames))

@@ -32,24 +32,6 @@
   import Glibc
 #endif
 
-/// What the input-gradient and relevance methods need of leafx's own engine for one window.
-struct EngineWindow {
-  let model: WhisperModel
-  /// Decoder input: prompt + written tokens.
-  let input: [Int]
-  /// Rows predicting the explained tokens, and those tokens.
-  let rows: [Int]
-  let targets: [Int]
-  /// 20 ms audio frames of the window.
-  let frames: Int
-  /// The window's cross keys and values, and its recorded teacher-forced pass.
-  let audio: WhisperDecoder.AudioContext
-  let tape: DecoderTape
-  /// The window's encoder input `[n_mels, inputFrames]` and the recording's silence value,
-  /// computed on demand (only `ig` reads them).
-  let melWindow: () throws -> (mel: [Float], silence: Float)
-}
-
 enum IntegratedGradients {
   /// Per explained token: the signed attribution `a_t` over the audio frames, and (when
   /// asked) `log p(y_t | x) − log p(y_t | x')`, the total completeness asks `Σ_j a_t[j]` to be.

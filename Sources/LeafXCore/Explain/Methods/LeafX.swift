@@ -45,17 +45,6 @@ enum LeafX {
     var footprint = true
   }
 
-  static func recipe(for method: AttributionMethod) -> Recipe {
-    switch method {
-    case .leafxGrad: return Recipe(gradient: true)
-    case .leafxCausal: return Recipe(gradient: true, causal: true)
-    case .leafxCausalMeanHeads: return Recipe(entropyHeads: false, gradient: true, causal: true)
-    case .leafxCausalNoGradient: return Recipe(gradient: false, causal: true)
-    case .leafxCausalNoFootprint: return Recipe(gradient: true, causal: true, footprint: false)
-    default: return Recipe()
-    }
-  }
-
   /// Attributions of every explained row over the trace's audio frames.
   /// - Parameters:
   ///   - gradients: ∂log p(y_k)/∂A of explained token k, cropped like the trace (called only
@@ -107,7 +96,7 @@ enum LeafX {
     let f = trace.frames
     var out = [Float](repeating: 0, count: f)
     guard !layers.isEmpty else { return out }
-    let alpha = layerWeights(layers.map { deltas?[$0] ?? 0 }, use: recipe.causal && deltas != nil)
+    let alpha = CausalReweighting.weights(layers.map { deltas?[$0] ?? 0 }, use: recipe.causal && deltas != nil)
     for (index, l) in layers.enumerated() {
       let weights = headWeights(
         trace, layer: l, row: row, recipe: recipe, options: options, gradients: gradients, sinkMass: sinkMass?[index])
@@ -135,14 +124,8 @@ enum LeafX {
     var scores = [Float](repeating: 0, count: heads)
     var entropies = [Float](repeating: 0, count: heads)
     for h in 0..<heads {
-      var entropy: Float = 0
-      var mass: Float = 0
-      trace.cross[l][h].withUnsafeBufferPointer { a in
-        for j in 0..<f {
-          let p = a[row * f + j]
-          mass += p
-          if p > 0 { entropy -= p * logf(p + options.epsilon) }
-        }
+      let (entropy, mass) = trace.cross[l][h].withUnsafeBufferPointer { a in
+        EntropyWeighting.entropy(UnsafeBufferPointer(rebasing: a[(row * f)..<((row + 1) * f)]), epsilon: options.epsilon)
       }
       entropies[h] = entropy
       scores[h] = mass > 0 ? (1 - trace.crossPadding[l][h][row]) * max(0, 1 - (sinkMass?[h] ?? 0)) : 0
@@ -174,14 +157,5 @@ enum LeafX {
       return scores
     }
     return scores.map { $0 / total }
-  }
-
-  /// `α_l = max(Δ_l, 0) / Σ max(Δ, 0)`, uniform when not used or when every Δ ≤ 0.
-  static func layerWeights(_ deltas: [Float], use: Bool) -> [Float] {
-    let uniform = [Float](repeating: 1 / Float(max(deltas.count, 1)), count: deltas.count)
-    guard use else { return uniform }
-    let positive = deltas.map { $0.isFinite ? max($0, 0) : 0 }
-    let total = positive.reduce(0, +)
-    return total > 0 ? positive.map { $0 / total } : uniform
   }
 }

@@ -55,7 +55,7 @@ enum LeafXPaper {
     guard let deltas = ablationDeltas else {
       return perLayer.last.map { Array($0[(row * f)..<((row + 1) * f)]) } ?? [Float](repeating: 0, count: f)
     }
-    let alpha = causalWeights(layers.map { deltas[$0] }, epsilon: options.epsilon)
+    let alpha = CausalReweighting.paperWeights(layers.map { deltas[$0] }, epsilon: options.epsilon)
     var out = [Float](repeating: 0, count: f)
     for (k, r) in perLayer.enumerated() {
       let slice = Array(r[(row * f)..<((row + 1) * f)])
@@ -64,13 +64,5 @@ enum LeafXPaper {
       for j in 0..<f { out[j] += alpha[k] * slice[j] / total }
     }
     return out
-  }
-
-  /// `α_l = max(Δ_l, 0) / (Σ max(Δ, 0) + ε)`, uniform when every Δ ≤ 0.
-  static func causalWeights(_ deltas: [Float], epsilon: Float) -> [Float] {
-    let positive = deltas.map { max($0, 0) }
-    let total = positive.reduce(0, +)
-    guard total > 0 else { return deltas.map { _ in 1 / Float(max(deltas.count, 1)) } }
-    return positive.map { $0 / (total + epsilon) }
   }
 }

@@ -25,17 +25,10 @@ public enum EntropyWeighting {
     var alive = [Bool](repeating: false, count: heads)
     for row in 0..<rows {
       for h in 0..<heads {
-        var sum: Float = 0
-        var mass: Float = 0
-        maps[h].withUnsafeBufferPointer { m in
-          let base = row * width
-          for f in 0..<width {
-            let a = m[base + f]
-            mass += a
-            if a > 0 { sum -= a * logf(a + epsilon) }
-          }
+        let (rowEntropy, mass) = maps[h].withUnsafeBufferPointer { m in
+          Self.entropy(UnsafeBufferPointer(rebasing: m[(row * width)..<((row + 1) * width)]), epsilon: epsilon)
         }
-        entropy[h] = sum
+        entropy[h] = rowEntropy
         alive[h] = mass > 0
       }
       // Softmax of −H/τ over the live heads, stabilised by the smallest entropy.
@@ -58,6 +51,19 @@ public enum EntropyWeighting {
       }
     }
     return (combined, weights)
+  }
+
+  /// `H = −Σ_f a_f · log(a_f + ε)` over the positive entries of one row, and the row's mass
+  /// `Σ_f a_f`: the entropy every head weighting (the paper's and the product's) starts from.
+  @inline(__always)
+  static func entropy(_ row: UnsafeBufferPointer<Float>, epsilon: Float) -> (entropy: Float, mass: Float) {
+    var entropy: Float = 0
+    var mass: Float = 0
+    for a in row {
+      mass += a
+      if a > 0 { entropy -= a * logf(a + epsilon) }
+    }
+    return (entropy, mass)
   }
 
   /// The plain mean over heads (the baselines' reduction).

@@ -1,3 +1,31 @@
+/// Causal layer reweighting, LEAF-X step 4 (docs/methods.md, "Causal layer reweighting"): each
+/// decoder layer's share of a token's attribution is how much the token's NLL rises when the
+/// layer's cross-attention is knocked out,
+///
+/// ```
+/// Δ_l(t) = NLL_t(layer l ablated) − NLL_t(full),   α_l(t) ∝ max(Δ_l(t), 0)
+/// ```
+enum CausalReweighting {
+  /// The paper's layer weights `α_l = max(Δ_l, 0) / (Σ max(Δ, 0) + ε)`, uniform when every
+  /// Δ ≤ 0 (`leafx-paper-causal`, with zeroing ablations).
+  static func paperWeights(_ deltas: [Float], epsilon: Float) -> [Float] {
+    let positive = deltas.map { max($0, 0) }
+    let total = positive.reduce(0, +)
+    guard total > 0 else { return deltas.map { _ in 1 / Float(max(deltas.count, 1)) } }
+    return positive.map { $0 / (total + epsilon) }
+  }
+
+  /// The product's layer weights `α_l = max(Δ_l, 0) / Σ max(Δ, 0)`, uniform when not used or
+  /// when every Δ ≤ 0; a non-finite Δ counts as 0 (`leafx-causal`, with mean ablations).
+  static func weights(_ deltas: [Float], use: Bool) -> [Float] {
+    let uniform = [Float](repeating: 1 / Float(max(deltas.count, 1)), count: deltas.count)
+    guard use else { return uniform }
+    let positive = deltas.map { $0.isFinite ? max($0, 0) : 0 }
+    let total = positive.reduce(0, +)
+    return total > 0 ? positive.map { $0 / total } : uniform
+  }
+}
+
 /// Ways of knocking out one decoder layer's cross-attention for the causal layer weights,
 /// and the resulting `Δ_l(t) = NLL_t(ablated) − NLL_t(full)`: one teacher-forced pass per
 /// layer, every explained token at once.
