@@ -1,33 +1,38 @@
 import CLeafXABI
 import LeafXCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 // leafx_explain, the attribution accessors and the bolt-on leafx_explain_attention
 // (include/leafx.h, "Explanations").
 
 private let explainParamsSize = MemoryLayout<leafx_explain_params>.size
 /// The struct of leafx 0.1 ends where the first appended field (`ig_steps`) begins.
 private let explainParamsMinimumSize = MemoryLayout<leafx_explain_params>.offset(of: \leafx_explain_params.ig_steps)!
-private let defaultMethod: StaticString = "leafx"
+/// The core's default method as a C string that lives as long as the library.
+nonisolated(unsafe) private let defaultMethod: UnsafeMutablePointer<CChar> = strdup(ExplainOptions().method.rawValue)
 /// leafx_word of leafx 0.1 ends where the silence check's fields begin.
 private let wordMinimumSize = MemoryLayout<leafx_word>.offset(of: \leafx_word.silenced_start_s)!
 
 private func defaultExplainParams() -> leafx_explain_params {
+  let core = ExplainOptions()
   var p = leafx_explain_params()
   p.struct_size = explainParamsSize
-  p.method = UnsafeRawPointer(defaultMethod.utf8Start).assumingMemoryBound(to: CChar.self)
+  p.method = UnsafePointer(defaultMethod)
   p.text = nil
-  p.tau = 1
-  p.epsilon = 1e-8
+  p.tau = core.tau
+  p.epsilon = core.epsilon
   p.depth = Int32(LEAFX_DEPTH_DEFAULT.rawValue)
-  p.seed = 0
+  p.seed = core.seed
   p.transcribe = nil
-  p.ig_steps = 32
-  let core = ExplainOptions()
+  p.ig_steps = Int32(core.steps)
   p.window_frames = Int32(core.occlusionWindow)
   p.stride_frames = Int32(core.occlusionStride)
   p.n_samples = Int32(core.samples)
   p.segment_frames = Int32(core.segmentFrames)
-  p.verify = 0
+  p.verify = core.verify ? 1 : 0
   return p
 }
 

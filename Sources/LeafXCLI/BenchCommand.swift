@@ -68,13 +68,13 @@ struct BenchCommand: ParsableCommand {
   var tokens: Int = LeafXBench.defaultTokensPerUtterance
 
   @Option(help: "Entropy temperature τ.")
-  var tau: Float = 1
+  var tau: Float = ExplainOptions().tau
 
   @Option(help: "Rollout depth: default (each method's own), full, last-half, last-third, middle-half or 1.")
   var depth: String = RolloutDepth.methodDefault.rawValue
 
   @Option(help: "Quadrature nodes of the ig method (Gauss–Legendre, 1...1024).")
-  var steps: Int = 32
+  var steps: Int = ExplainOptions().steps
 
   @OptionGroup var perturbation: PerturbationOptions
 

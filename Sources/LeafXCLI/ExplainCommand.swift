@@ -52,13 +52,13 @@ struct ExplainCommand: ParsableCommand {
   @OptionGroup var model: ModelOptions
 
   @Option(help: "Attribution method (the methods and the ablations are listed above).")
-  var method: String = AttributionMethod.leafx.rawValue
+  var method: String = ExplainOptions().method.rawValue
 
   @Option(help: "A transcript to explain instead of decoding (forced mode).")
   var text: String?
 
   @Option(help: "Entropy temperature τ of LEAF-X's head weighting (> 0).")
-  var tau: Float = 1
+  var tau: Float = ExplainOptions().tau
 
   @Option(help: "Rollout depth: default (the method's: last-third for leafx*, full for leafx-paper*), full, last-half, last-third, middle-half or 1.")
   var depth: String = RolloutDepth.methodDefault.rawValue
@@ -67,7 +67,7 @@ struct ExplainCommand: ParsableCommand {
   var seed: UInt64 = 0
 
   @Option(help: "Quadrature nodes of the ig method (Gauss–Legendre, 1...1024).")
-  var steps: Int = 32
+  var steps: Int = ExplainOptions().steps
   @OptionGroup var perturbation: PerturbationOptions
 
   @Flag(

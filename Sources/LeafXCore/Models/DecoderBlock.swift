@@ -123,8 +123,8 @@ extension WhisperDecoder {
 
     // MLP.
     let mlpInput = recording == nil ? [] : x
-    let preActivation = linear(weights.mlp.fc1, weights.mlpNorm.forward(x, rows: n))
-    var hidden = preActivation
+    var hidden = linear(weights.mlp.fc1, weights.mlpNorm.forward(x, rows: n))
+    let preActivation = recording == nil ? [] : hidden
     hidden.withUnsafeMutableBufferPointer { GELU.forward($0.baseAddress!, count: $0.count) }
     addInPlace(&x, linear(weights.mlp.fc2, hidden))
 
