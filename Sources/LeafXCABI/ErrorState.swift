@@ -41,14 +41,31 @@ extension LeafXError {
   }
 }
 
+/// The core names an option by its concept (the Swift property); a C caller knows it by its
+/// params field.
+let cFieldNames = [
+  "beamSize": "beam_size", "bestOf": "best_of", "lengthPenalty": "length_penalty", "maxLength": "max_length",
+  "maxInitialTimestamp": "max_initial_timestamp_s", "steps": "ig_steps", "occlusionWindow": "window_frames",
+  "occlusionStride": "stride_frames", "samples": "n_samples", "segmentFrames": "segment_frames",
+]
+
+extension LeafXError {
+  /// The error with an option named as the C params struct names it.
+  var inCTerms: LeafXError {
+    guard case .invalidArgument(let argument, let reason) = self, let field = cFieldNames[argument] else { return self }
+    return .invalidArgument(argument: field, reason: reason)
+  }
+}
+
 /// Runs the body of an exported function: a thrown error becomes its status code and the
-/// thread's message, prefixed with the function's name.
+/// thread's message (options named as the C structs name them), prefixed with the function's
+/// name.
 func abiCall(_ function: StaticString, _ body: () throws -> Void) -> leafx_status {
   do {
     try body()
     return LEAFX_OK
   } catch let error as LeafXError {
-    ErrorState.set("\(function): \(error.description)")
+    ErrorState.set("\(function): \(error.inCTerms.description)")
     return error.status
   } catch {
     ErrorState.set("\(function): internal error (please report): \(error)")

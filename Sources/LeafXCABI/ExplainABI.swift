@@ -62,9 +62,7 @@ private func explainRequest(_ params: UnsafePointer<leafx_explain_params>?) thro
       occlusionWindow: Int(raw.window_frames), occlusionStride: Int(raw.stride_frames), samples: Int(raw.n_samples),
       segmentFrames: Int(raw.segment_frames))
     options.verify = raw.verify != 0
-    do { try options.validate() } catch LeafXError.invalidArgument(argument: "steps", let reason) {
-      throw LeafXError.invalidArgument(argument: "ig_steps", reason: reason)
-    }
+    try options.validate()
     var decoding = Explainer.defaultDecoding
     if let nested = raw.transcribe {
       decoding = try transcribeOptions(nested).options

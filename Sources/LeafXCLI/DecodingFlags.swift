@@ -24,7 +24,7 @@ struct DecodingFlags: ParsableArguments {
   var withoutTimestamps = false
 
   /// The core's option names → these flags, for `namingOptions`.
-  static let names = ["beam_size": "--beam", "temperature": "--temperature", "language": "--language"]
+  static let names = ["beamSize": "--beam", "temperatures": "--temperature", "language": "--language"]
 
   /// The decoding these flags ask for (faster-whisper's defaults, `DecodingOptions()`, with
   /// the flags applied), validated.

@@ -156,7 +156,7 @@ struct PerturbationOptions: ParsableArguments {
   /// both have these and --tau, --steps).
   func validate(_ options: ExplainOptions) throws {
     let flags = [
-      "window_frames": "--window", "stride_frames": "--stride", "n_samples": "--samples", "segment_frames": "--segment",
+      "occlusionWindow": "--window", "occlusionStride": "--stride", "samples": "--samples", "segmentFrames": "--segment",
       "tau": "--tau", "steps": "--steps",
     ]
     try namingOptions(flags) { try options.validate() }

@@ -78,7 +78,7 @@ enum ExitStatus {
 }
 
 /// Runs `body`, renaming the core's `invalidArgument` errors after the command-line options
-/// they came from (`options`: the core's name → the option, e.g. "beam_size" → "--beam"), so
+/// they came from (`options`: the core's name → the option, e.g. "beamSize" → "--beam"), so
 /// that the message names what the user typed and the exit status is `ExitStatus.usage`.
 func namingOptions<T>(_ options: [String: String], _ body: () throws -> T) throws -> T {
   do {

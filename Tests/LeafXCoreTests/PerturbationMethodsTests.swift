@@ -212,12 +212,12 @@ final class SyntheticScorer: MaskedScorer {
         return "\(error)"
       }
     }
-    #expect(reason(ExplainOptions(method: .specmask, occlusionWindow: 0)) == "window_frames")
-    #expect(reason(ExplainOptions(method: .specmask, occlusionWindow: 4, occlusionStride: 5)) == "stride_frames")
-    #expect(reason(ExplainOptions(method: .specmask, occlusionStride: 0)) == "stride_frames")
-    #expect(reason(ExplainOptions(method: .lime, samples: 1)) == "n_samples")
-    #expect(reason(ExplainOptions(method: .kernelshap, segmentFrames: 0)) == "segment_frames")
-    #expect(reason(ExplainOptions(method: .kernelshap, segmentFrames: 1501)) == "segment_frames")
+    #expect(reason(ExplainOptions(method: .specmask, occlusionWindow: 0)) == "occlusionWindow")
+    #expect(reason(ExplainOptions(method: .specmask, occlusionWindow: 4, occlusionStride: 5)) == "occlusionStride")
+    #expect(reason(ExplainOptions(method: .specmask, occlusionStride: 0)) == "occlusionStride")
+    #expect(reason(ExplainOptions(method: .lime, samples: 1)) == "samples")
+    #expect(reason(ExplainOptions(method: .kernelshap, segmentFrames: 0)) == "segmentFrames")
+    #expect(reason(ExplainOptions(method: .kernelshap, segmentFrames: 1501)) == "segmentFrames")
     #expect(reason(ExplainOptions(method: .lime)) == nil)
   }
 }

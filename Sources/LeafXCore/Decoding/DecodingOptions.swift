@@ -41,21 +41,22 @@ public struct DecodingOptions: Sendable, Equatable {
 
   public init() {}
 
-  /// Throws `invalidArgument` naming the first option out of range.
+  /// Throws `invalidArgument` naming the first option out of range by its property name (the
+  /// front ends translate it into their own: a C field, a command-line option).
   public func validate() throws {
     func fail(_ name: String, _ reason: String) -> LeafXError {
       LeafXError.invalidArgument(argument: name, reason: reason)
     }
-    guard (1...64).contains(beamSize) else { throw fail("beam_size", "\(beamSize) is outside 1...64") }
-    guard (1...64).contains(bestOf) else { throw fail("best_of", "\(bestOf) is outside 1...64") }
+    guard (1...64).contains(beamSize) else { throw fail("beamSize", "\(beamSize) is outside 1...64") }
+    guard (1...64).contains(bestOf) else { throw fail("bestOf", "\(bestOf) is outside 1...64") }
     guard patience.isFinite, patience > 0, patience <= 16 else { throw fail("patience", "\(patience) is outside (0, 16]") }
-    guard lengthPenalty.isFinite, lengthPenalty >= 0 else { throw fail("length_penalty", "\(lengthPenalty) must be ≥ 0") }
+    guard lengthPenalty.isFinite, lengthPenalty >= 0 else { throw fail("lengthPenalty", "\(lengthPenalty) must be ≥ 0") }
     guard !temperatures.isEmpty, temperatures.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 10 }) else {
-      throw fail("temperature", "\(temperatures) must be a non-empty list of values in [0, 10]")
+      throw fail("temperatures", "\(temperatures) must be a non-empty list of values in [0, 10]")
     }
-    guard (2...448).contains(maxLength) else { throw fail("max_length", "\(maxLength) is outside 2...448") }
+    guard (2...448).contains(maxLength) else { throw fail("maxLength", "\(maxLength) is outside 2...448") }
     guard maxInitialTimestamp.isFinite, maxInitialTimestamp >= 0 else {
-      throw fail("max_initial_timestamp", "\(maxInitialTimestamp) must be ≥ 0")
+      throw fail("maxInitialTimestamp", "\(maxInitialTimestamp) must be ≥ 0")
     }
   }
 }

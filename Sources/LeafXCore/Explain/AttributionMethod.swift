@@ -172,17 +172,17 @@ public struct ExplainOptions: Sendable, Equatable {
     // Upper bounds keep a mistyped value from asking for days of encoder passes; a 30 s
     // window has 1500 frames.
     guard (1...1500).contains(occlusionWindow) else {
-      throw LeafXError.invalidArgument(argument: "window_frames", reason: "\(occlusionWindow) frames must be in 1...1500 (20 ms each)")
+      throw LeafXError.invalidArgument(argument: "occlusionWindow", reason: "\(occlusionWindow) frames must be in 1...1500 (20 ms each)")
     }
     guard (1...occlusionWindow).contains(occlusionStride) else {
       throw LeafXError.invalidArgument(
-        argument: "stride_frames", reason: "\(occlusionStride) frames must be in 1...\(occlusionWindow) (the window) so every frame is covered")
+        argument: "occlusionStride", reason: "\(occlusionStride) frames must be in 1...\(occlusionWindow) (the window) so every frame is covered")
     }
     guard (2...100_000).contains(samples) else {
-      throw LeafXError.invalidArgument(argument: "n_samples", reason: "\(samples) must be in 2...100000")
+      throw LeafXError.invalidArgument(argument: "samples", reason: "\(samples) must be in 2...100000")
     }
     guard (1...1500).contains(segmentFrames) else {
-      throw LeafXError.invalidArgument(argument: "segment_frames", reason: "\(segmentFrames) frames must be in 1...1500 (20 ms each)")
+      throw LeafXError.invalidArgument(argument: "segmentFrames", reason: "\(segmentFrames) frames must be in 1...1500 (20 ms each)")
     }
   }
 }
