@@ -172,14 +172,18 @@ public struct Explainer {
     let language = window.prompt.lazy.compactMap { tokenizer.languageCode(token: $0) }.first
     let groups = tokenizer.splitToWordTokens(positions.map { input[$0] }, language: language)
       .filter { !$0.tokenIndices.isEmpty }
-    let boundaries = try wordBoundaries(window, groups: groups, tokens: tokens, features: features, offset: offset)
+    // Per method, each word's attribution (its tokens' maps summed), for the boundaries and
+    // the silence check.
+    let wordAttributions = tokens.map { explained in
+      groups.map { ExplainedWord.attribution(of: $0.tokenIndices.map { explained[$0] }) }
+    }
+    let boundaries = try wordBoundaries(
+      window, groups: groups, wordAttributions: wordAttributions, features: features, offset: offset)
     guard options.verify else { return (tokens, groups, [], boundaries) }
     let scorer = try context.maskedScorer()
-    let checks = try tokens.map { explained -> [SilenceCheck?] in
+    let checks = try zip(tokens, wordAttributions).map { explained, attributions -> [SilenceCheck?] in
       try monitor?.checkCancelled()
-      let words = groups.map { group in
-        (tokens: group.tokenIndices, attribution: ExplainedWord.attribution(of: group.tokenIndices.map { explained[$0] }))
-      }
+      let words = zip(groups, attributions).map { group, attribution in (tokens: group.tokenIndices, attribution: attribution) }
       var byFirstToken = [SilenceCheck?](repeating: nil, count: explained.count)
       for (word, check) in zip(words, try SilenceCheck.check(words: words, scorer: scorer)) {
         byFirstToken[word.tokens[0]] = check
@@ -192,10 +196,11 @@ public struct Explainer {
   /// Per method, the boundaries of a window's words from that method's maps and the window's
   /// log-mel energy.
   private func wordBoundaries(
-    _ window: DecodedWindow, groups: [WordTokens], tokens: [[ExplainedToken]], features: WindowFeatures, offset: Int
+    _ window: DecodedWindow, groups: [WordTokens], wordAttributions: [[TokenAttribution]], features: WindowFeatures,
+    offset: Int
   ) throws -> [[WordInterval]] {
-    guard let frames = tokens.first?.first?.attribution.values.count, !groups.isEmpty else {
-      return tokens.map { _ in [] }
+    guard let frames = wordAttributions.first?.first?.values.count, !groups.isEmpty else {
+      return wordAttributions.map { _ in [] }
     }
     // Only the frames the window's kept segments cover: the next window starts where they end
     // and hears the rest again, so words segmented past it would overlap that window's.
@@ -205,8 +210,8 @@ public struct Explainer {
     let width = model.encoder.inputFrames
     let mel = try features.melWindow(window, width: width).mel
     let energy = WordBoundaries.frameEnergy(mel: mel, nMels: model.dimensions.nMels, width: width, frames: covered)
-    return tokens.map { explained in
-      let maps = groups.map { Array(ExplainedWord.attribution(of: $0.tokenIndices.map { explained[$0] }).values.prefix(covered)) }
+    return wordAttributions.map { attributions in
+      let maps = attributions.map { Array($0.values.prefix(covered)) }
       return WordBoundaries.intervals(words: groups.map(\.text), maps: maps, energy: energy, offset: offset)
     }
   }
