@@ -102,22 +102,6 @@ extension Attention {
     // same pair of sgemm calls whatever the thread count: a BLAS kernel need not give a row
     // the same bits at another position in a call (OpenBLAS's Zen kernels do not).
     let blocks = (tq + queryBlock - 1) / queryBlock
-    // Runs `body(scratch, head, first, rows)` per head and block, the blocks shared out over
-    // the compute threads; `scratch` holds one block's scores, one per chunk, when asked for.
-    func forEachBlock(
-      scratch: Bool, _ body: (_ scratch: UnsafeMutablePointer<Float>?, _ head: Int, _ first: Int, _ rows: Int) -> Void
-    ) {
-      ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumQueries / queryBlock)) { blockRange in
-        let queries = blockRange.lowerBound * queryBlock..<min(tq, blockRange.upperBound * queryBlock)
-        let scores = scratch ? UnsafeMutablePointer<Float>.allocate(capacity: max(min(queryBlock, queries.count) * tk, 1)) : nil
-        defer { scores?.deallocate() }
-        for h in 0..<heads {
-          for first in stride(from: queries.lowerBound, to: queries.upperBound, by: queryBlock) {
-            body(scores, h, first, min(queryBlock, queries.upperBound - first))
-          }
-        }
-      }
-    }
     func probabilities(head h: Int, first: Int, rows: Int, into scores: UnsafeMutablePointer<Float>) {
       blockProbabilities(
         q: q, k: k, tk: tk, width: width, heads: heads, head: h, first: first, rows: rows,
@@ -131,22 +115,38 @@ extension Attention {
     }
 
     guard let record else {
-      forEachBlock(scratch: true) { scores, h, first, rows in
-        probabilities(head: h, first: first, rows: rows, into: scores!)
-        values(head: h, first: first, rows: rows, from: scores!)
+      ComputeThreads.split(blocks, minimumPerChunk: max(1, minimumQueries / queryBlock)) { blockRange in
+        let queries = blockRange.lowerBound * queryBlock..<min(tq, blockRange.upperBound * queryBlock)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(min(queryBlock, queries.count) * tk, 1))
+        defer { scores.deallocate() }
+        for h in 0..<heads {
+          for first in stride(from: queries.lowerBound, to: queries.upperBound, by: queryBlock) {
+            let rows = min(queryBlock, queries.upperBound - first)
+            probabilities(head: h, first: first, rows: rows, into: scores)
+            values(head: h, first: first, rows: rows, from: scores)
+          }
+        }
       }
       return
     }
+    // Recorded, the (head, block) pairs are shared out over the threads, not the blocks: a
+    // teacher-forced pass has one or two blocks of queries, which would leave a core idle.
+    // Each pair is the same calls on whichever thread runs it.
     let map = { (h: Int) in record.probabilities + h * tq * tk }
-    forEachBlock(scratch: false) { _, h, first, rows in
-      probabilities(head: h, first: first, rows: rows, into: map(h) + first * tk)
+    func forEachHeadAndBlock(_ body: (_ head: Int, _ first: Int, _ rows: Int) -> Void) {
+      let perPair = max(1, 2 * min(queryBlock, tq) * tk * dHead)
+      ComputeThreads.split(heads * blocks, minimumPerChunk: max(1, (1 << 20) / perPair)) { pairs in
+        for pair in pairs {
+          let first = (pair % blocks) * queryBlock
+          body(pair / blocks, first, min(queryBlock, tq - first))
+        }
+      }
     }
+    forEachHeadAndBlock { h, first, rows in probabilities(head: h, first: first, rows: rows, into: map(h) + first * tk) }
     if let edit = record.edit {
       for h in 0..<heads { edit(h, UnsafeMutableBufferPointer(start: map(h), count: tq * tk)) }
     }
-    forEachBlock(scratch: false) { _, h, first, rows in
-      values(head: h, first: first, rows: rows, from: map(h) + first * tk)
-    }
+    forEachHeadAndBlock { h, first, rows in values(head: h, first: first, rows: rows, from: map(h) + first * tk) }
   }
 
   /// One head's probabilities `P_h = softmax(scale · Q_h K_hᵀ)` `[tq, tk]`, as a recorded
