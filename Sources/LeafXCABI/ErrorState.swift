@@ -43,17 +43,20 @@ extension LeafXError {
 
 /// The core names an option by its concept (the Swift property); a C caller knows it by its
 /// params field.
-let cFieldNames = [
+private let cFieldNames = [
   "beamSize": "beam_size", "bestOf": "best_of", "lengthPenalty": "length_penalty", "maxLength": "max_length",
   "maxInitialTimestamp": "max_initial_timestamp_s", "steps": "ig_steps", "occlusionWindow": "window_frames",
   "occlusionStride": "stride_frames", "samples": "n_samples", "segmentFrames": "segment_frames",
 ]
 
 extension LeafXError {
-  /// The error with an option named as the C params struct names it.
+  /// The error with an option named as the C params struct names it (also after a
+  /// `params->` prefix).
   var inCTerms: LeafXError {
-    guard case .invalidArgument(let argument, let reason) = self, let field = cFieldNames[argument] else { return self }
-    return .invalidArgument(argument: field, reason: reason)
+    guard case .invalidArgument(let argument, let reason) = self else { return self }
+    let prefix = argument.hasPrefix("params->") ? "params->" : ""
+    guard let field = cFieldNames[String(argument.dropFirst(prefix.count))] else { return self }
+    return .invalidArgument(argument: prefix + field, reason: reason)
   }
 }
 

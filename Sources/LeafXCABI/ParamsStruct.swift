@@ -70,12 +70,12 @@ enum ParamsStruct {
 }
 
 /// Runs `body`, naming an offending option as a field of the caller's params struct
-/// ("params->n_mels", "params->ig_steps" for the core's `steps`) rather than as a bare option
-/// name.
+/// ("params->n_mels") rather than as a bare option name; `abiCall` then names a core option
+/// by its C field (`ErrorState.swift`, `cFieldNames`).
 func asParamsField<T>(_ body: () throws -> T) throws -> T {
   do {
     return try body()
   } catch LeafXError.invalidArgument(let argument, let reason) where !argument.hasPrefix("params->") {
-    throw LeafXError.invalidArgument(argument: "params->\(cFieldNames[argument] ?? argument)", reason: reason)
+    throw LeafXError.invalidArgument(argument: "params->\(argument)", reason: reason)
   }
 }

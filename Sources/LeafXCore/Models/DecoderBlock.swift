@@ -69,29 +69,28 @@ extension WhisperDecoder {
     func linear(_ l: Linear, _ input: [Float]) -> [Float] {
       kernels == .steps ? l.forwardSteps(input, rows: n) : l.forward(input, rows: n)
     }
-    // Causal self-attention.
+    // A recorded attention keeps every head's probabilities in `maps` and hands them to the edit.
+    func record(_ kind: AttentionKind, into maps: UnsafeMutableBufferPointer<Float>) -> Attention.Recording? {
+      recording.map { recording in
+        Attention.Recording(
+          probabilities: maps.baseAddress!,
+          edit: recording.editAttention.map { edit in { h, p in edit(kind, layer, h, p) } })
+      }
+    }
+    // Causal self-attention (a recorded pass starts from an empty cache: a row attends n keys).
     let selfInput = recording == nil ? [] : x
     let normed = weights.selfNorm.forward(x, rows: n)
     let q = linear(weights.selfAttention.query, normed)
     let k = linear(weights.selfAttention.key, normed)
     let v = linear(weights.selfAttention.value, normed)
-    var selfMaps: [Float] = []
-    let mixed: [Float]
-    if recording != nil {
-      // The tape's pass starts from an empty cache, so a row attends n keys.
-      selfMaps = [Float](repeating: 0, count: heads * n * n)
-      mixed = selfMaps.withUnsafeMutableBufferPointer { maps in
-        selfAttend(layer, q, k, v, Attention.Recording(probabilities: maps.baseAddress!, edit: edit(.selfAttention, layer)))
-      }
-    } else {
-      mixed = selfAttend(layer, q, k, v, nil)
-    }
+    var selfMaps = [Float](repeating: 0, count: recording == nil ? 0 : heads * n * n)
+    let mixed = selfMaps.withUnsafeMutableBufferPointer { selfAttend(layer, q, k, v, record(.selfAttention, into: $0)) }
     addInPlace(&x, linear(weights.selfAttention.out, mixed))
 
     // Cross-attention over the audio.
     let crossInput = recording == nil ? [] : x
     let crossQuery = linear(weights.crossAttention.query, weights.crossNorm.forward(x, rows: n))
-    var crossMaps: [Float] = recording == nil ? [] : [Float](repeating: 0, count: heads * n * audio.frames)
+    var crossMaps = [Float](repeating: 0, count: recording == nil ? 0 : heads * n * audio.frames)
     var crossMixed = [Float](repeating: 0, count: n * d)
     crossQuery.withUnsafeBufferPointer { q in
       audio.keys[layer].withUnsafeBufferPointer { k in
@@ -107,10 +106,7 @@ extension WhisperDecoder {
               } else {
                 Attention.forward(
                   q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, tq: n, tk: audio.frames, width: d,
-                  heads: heads, causalOffset: nil, into: o.baseAddress!,
-                  record: recording.map { _ in
-                    Attention.Recording(probabilities: maps.baseAddress!, edit: edit(.crossAttention, layer))
-                  })
+                  heads: heads, causalOffset: nil, into: o.baseAddress!, record: record(.crossAttention, into: maps))
               }
             }
           }
@@ -133,10 +129,6 @@ extension WhisperDecoder {
       selfInput: selfInput, query: q, key: k, value: v, crossInput: crossInput, mlpInput: mlpInput,
       mlpHidden: preActivation, crossQuery: crossQuery,
       selfAttention: splitHeads(selfMaps, heads: heads), crossAttention: splitHeads(crossMaps, heads: heads))
-
-    func edit(_ kind: AttentionKind, _ layer: Int) -> ((Int, UnsafeMutableBufferPointer<Float>) -> Void)? {
-      recording?.editAttention.map { edit in { h, p in edit(kind, layer, h, p) } }
-    }
   }
 
   /// `[heads · m]` → `heads` arrays of `m`.

@@ -2,8 +2,9 @@
 // take `∂target/∂encoded` down to `∂target/∂log-mel` (docs/methods.md, "Baselines", `ig`).
 //
 // Priorities: correctness first (the engine's own stem and blocks of Models/EncoderBlock.swift,
-// run recording, so the recorded output is `WhisperEncoder.encode`'s bit for bit), then memory against speed: the per-head attention probabilities (`H·n²` floats per
-// layer: 216 MB for tiny.en, 432 MB for base) are kept only while all layers' fit in
+// run recording, so the recorded output is `WhisperEncoder.encode`'s bit for bit), then memory
+// against speed: the per-head attention probabilities (`H·n²` floats per layer: 216 MB for
+// tiny.en, 432 MB for base) are kept only while all layers' fit in
 // `probabilityBudget` floats; beyond it (small … large) the backward recomputes them from the
 // recorded queries and keys, one head at a time (one more `n²·d_h` product and softmax per
 // head and backward pass, about a fifth of the attention backward). Always kept: `9·n·d`
